@@ -1,6 +1,7 @@
 package io.jvirt.apiserver;
 
 import io.jvirt.api.resources.ResourceCatalog;
+import io.jvirt.api.schema.OpenApiV2Proto;
 import io.jvirt.api.schema.OpenApiV3;
 import io.jvirt.apiserver.admission.AdmissionChain;
 import io.jvirt.apiserver.admission.SchemaValidation;
@@ -138,13 +139,38 @@ public final class ApiServer implements AutoCloseable {
         url = "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         handler = new ApiHandler(catalog, new Discovery(catalog, host + ":" + port),
                 new ResourceEndpoints(objects, watches), tokens.authenticator(),
-                path -> path.isEmpty() ? openApi.root() : openApi.document(path).orElse(null));
+                path -> path.isEmpty() ? openApi.root() : openApi.document(path).orElse(null),
+                new Lazy<>(() -> OpenApiV2Proto.fromV3(openApi, Discovery.KUBE_MAJOR + "." + Discovery.KUBE_MINOR)));
         front.delegate(handler);
         gc.start();
         namespaces.start();
         Kubeconfig.write(dir, url, caPem, Identity.VIEWER, tokens.viewerToken());
         kubeconfig = Kubeconfig.write(dir, url, caPem, Identity.ADMIN, tokens.adminToken());
         LOG.info("API server serving at {} (data dir {})", url, dir);
+    }
+
+    /** Computes a value once, on first use (the v2 document is only fetched by old kubectl versions). */
+    private static final class Lazy<T> implements java.util.function.Supplier<T> {
+        private final java.util.function.Supplier<T> compute;
+        private volatile T value;
+
+        Lazy(java.util.function.Supplier<T> compute) {
+            this.compute = compute;
+        }
+
+        @Override
+        public T get() {
+            T v = value;
+            if (v == null) {
+                synchronized (this) {
+                    v = value;
+                    if (v == null) {
+                        value = v = compute.get();
+                    }
+                }
+            }
+            return v;
+        }
     }
 
     public static ApiServer start(Config config) throws Exception {

@@ -104,6 +104,42 @@ public final class CoreSchemas {
                     + "dynamically."),
             Map.entry("Lease", "Lease records which holder currently owns a named lock, and until when."));
 
+    /**
+     * Strategic-merge-patch metadata of list fields of the served built-in types, from the {@code patchStrategy}
+     * and {@code patchMergeKey} struct tags of {@code k8s.io/api} (fabric8 does not carry them). kubectl computes
+     * client-side apply patches of built-in kinds from these; without them it would treat the lists as atomic.
+     */
+    private static final Map<String, String[]> PATCH_META = Map.ofEntries(
+            Map.entry("ObjectMeta.finalizers", new String[] {"merge", null}),
+            Map.entry("ObjectMeta.ownerReferences", new String[] {"merge", "uid"}),
+            Map.entry("PodSpec.volumes", new String[] {"merge,retainKeys", "name"}),
+            Map.entry("PodSpec.containers", new String[] {"merge", "name"}),
+            Map.entry("PodSpec.initContainers", new String[] {"merge", "name"}),
+            Map.entry("PodSpec.ephemeralContainers", new String[] {"merge", "name"}),
+            Map.entry("PodSpec.imagePullSecrets", new String[] {"merge", "name"}),
+            Map.entry("PodSpec.hostAliases", new String[] {"merge", "ip"}),
+            Map.entry("PodSpec.topologySpreadConstraints", new String[] {"merge", "topologyKey"}),
+            Map.entry("PodSpec.resourceClaims", new String[] {"merge,retainKeys", "name"}),
+            Map.entry("PodSpec.schedulingGates", new String[] {"merge", "name"}),
+            Map.entry("Container.ports", new String[] {"merge", "containerPort"}),
+            Map.entry("Container.env", new String[] {"merge", "name"}),
+            Map.entry("Container.volumeMounts", new String[] {"merge", "mountPath"}),
+            Map.entry("Container.volumeDevices", new String[] {"merge", "devicePath"}),
+            Map.entry("EphemeralContainer.env", new String[] {"merge", "name"}),
+            Map.entry("EphemeralContainer.volumeMounts", new String[] {"merge", "mountPath"}),
+            Map.entry("EphemeralContainer.volumeDevices", new String[] {"merge", "devicePath"}),
+            Map.entry("PodStatus.conditions", new String[] {"merge", "type"}),
+            Map.entry("PodStatus.podIPs", new String[] {"merge", "ip"}),
+            Map.entry("PodStatus.hostIPs", new String[] {"merge", "ip"}),
+            Map.entry("NodeSpec.podCIDRs", new String[] {"merge", null}),
+            Map.entry("NodeStatus.conditions", new String[] {"merge", "type"}),
+            Map.entry("NodeStatus.addresses", new String[] {"merge", "type"}),
+            Map.entry("NamespaceStatus.conditions", new String[] {"merge", "type"}),
+            Map.entry("ServiceSpec.ports", new String[] {"merge", "port"}),
+            Map.entry("ServiceStatus.conditions", new String[] {"merge", "type"}),
+            Map.entry("ServiceAccount.secrets", new String[] {"merge", "name"}),
+            Map.entry("PersistentVolumeClaimStatus.conditions", new String[] {"merge", "type"}));
+
     private final SchemaRegistry registry;
     private final ObjectMapper mapper = new ObjectMapper();
     private final Map<Class<?>, String> derived = new HashMap<>();
@@ -131,8 +167,7 @@ public final class CoreSchemas {
         ref(Status.class, null);
         ref(DeleteOptions.class, null);
         registry.define(META + "Patch", Schema.empty("Patch is the body of a PATCH request; its format depends "
-                + "on the Content-Type (JSON patch, merge patch, strategic merge patch or apply configuration).")
-                .withProperties(Map.of()));
+                + "on the Content-Type (JSON patch, merge patch, strategic merge patch or apply configuration)."));
         registry.define(META + "WatchEvent", Schema.object("Event of a watch stream.")
                 .prop("type", Schema.string("ADDED, MODIFIED, DELETED, BOOKMARK or ERROR."))
                 .prop("object", Schema.preserved("The object (or a Status for ERROR events)."))
@@ -152,7 +187,7 @@ public final class CoreSchemas {
      * A field schema referring to the definition derived from a fabric8 model class, deriving it on first use.
      * KubeVirt's definitions use this for the Kubernetes types they embed (tolerations, affinity, ...).
      */
-    public Schema ref(Class<?> type, String description) {
+    Schema ref(Class<?> type, String description) {
         return schemaOf(mapper.constructType(type), description);
     }
 
@@ -245,7 +280,9 @@ public final class CoreSchemas {
             if (!p.hasField() || field.equals("additionalProperties")) {
                 continue;
             }
-            props.put(field, schemaOf(p.getPrimaryType(), describe(type, field)));
+            Schema schema = schemaOf(p.getPrimaryType(), describe(type, field));
+            String[] patch = PATCH_META.get(type.getSimpleName() + "." + field);
+            props.put(field, patch == null ? schema : schema.withPatch(patch[0], patch[1]));
         }
         String description = type.getSimpleName() + " (Kubernetes " + definitionName(type) + ").";
         if (props.isEmpty()) {

@@ -150,8 +150,10 @@ public final class OpenApiV3 {
         ObjectNode components = doc.putObject("components");
         ObjectNode schemas = components.putObject("schemas");
         for (String name : registry.closure(roots)) {
-            schemas.set(name, SchemaJson.toJson(registry.definition(name).orElseThrow()));
+            schemas.set(name, SchemaJson.definition(registry.definition(name).orElseThrow()));
         }
+        schemas.set(SchemaJson.QUANTITY, SchemaJson.definition(SchemaJson.QUANTITY_SCHEMA));
+        schemas.set(SchemaJson.INT_OR_STRING, SchemaJson.definition(SchemaJson.INT_OR_STRING_SCHEMA));
         ObjectNode bearer = components.putObject("securitySchemes").putObject("BearerToken");
         bearer.put("type", "apiKey");
         bearer.put("description", "Bearer Token authentication");

@@ -84,7 +84,6 @@ final class OtherKubevirtSchemas {
                         .prop("selector", d.k8s(LabelSelector.class, "Label query over volumes to bind."))
                         .prop("volumeName", string("PersistentVolume to bind to."))
                         .prop("dataSource", preserved("Populator data source of the PVC."))
-                        .prop("dataSourceRef", preserved("Populator data source reference of the PVC."))
                         .preserveUnknown()
                         .build())
                 .prop("pvc", d.k8s(PersistentVolumeClaimSpec.class, "Exact PVC specification to create; "

@@ -22,7 +22,9 @@ import java.util.Objects;
  *
  * @param type                  {@code object}, {@code array}, {@code string}, {@code integer}, {@code number},
  *                              {@code boolean}; {@code null} for int-or-string, references and "anything"
- * @param format                OpenAPI format ({@code int32}, {@code int64}, {@code date-time}, {@code byte}…)
+ * @param format                OpenAPI format ({@code int32}, {@code int64}, {@code date-time}, {@code byte}…); for
+ *                              int-or-string nodes {@code quantity} (also accepts fractional numbers) or
+ *                              {@code int-or-string}
  * @param properties            declared fields of an object, in declaration order
  * @param items                 element schema of an array
  * @param additionalProperties  value schema of a map-like object
@@ -32,6 +34,9 @@ import java.util.Objects;
  * @param intOrString           {@code x-kubernetes-int-or-string}: a JSON number or string (quantities too)
  * @param ref                   name of a definition in {@code components.schemas}, or {@code null}
  * @param gvks                  {@code x-kubernetes-group-version-kind} of a top-level kind (empty otherwise)
+ * @param patchStrategy         {@code x-kubernetes-patch-strategy} of a list field of a built-in type ({@code merge},
+ *                              {@code merge,retainKeys}), used by kubectl's client-side strategic merge patches
+ * @param patchMergeKey         {@code x-kubernetes-patch-merge-key}: the field identifying list elements
  */
 public record Schema(
         String type,
@@ -45,7 +50,9 @@ public record Schema(
         boolean preserveUnknownFields,
         boolean intOrString,
         String ref,
-        List<GroupVersionKind> gvks) {
+        List<GroupVersionKind> gvks,
+        String patchStrategy,
+        String patchMergeKey) {
 
     public static final String OBJECT = "object";
     public static final String ARRAY = "array";
@@ -53,6 +60,14 @@ public record Schema(
     public static final String INTEGER = "integer";
     public static final String NUMBER = "number";
     public static final String BOOLEAN = "boolean";
+
+    /** A schema without patch metadata. */
+    public Schema(String type, String format, String description, Map<String, Schema> properties, Schema items,
+                  Schema additionalProperties, List<String> required, List<String> enumValues,
+                  boolean preserveUnknownFields, boolean intOrString, String ref, List<GroupVersionKind> gvks) {
+        this(type, format, description, properties, items, additionalProperties, required, enumValues,
+                preserveUnknownFields, intOrString, ref, gvks, null, null);
+    }
 
     public Schema {
         properties = properties == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(properties));
@@ -82,17 +97,23 @@ public record Schema(
 
     public Schema withDescription(String newDescription) {
         return new Schema(type, format, newDescription, properties, items, additionalProperties, required, enumValues,
-                preserveUnknownFields, intOrString, ref, gvks);
+                preserveUnknownFields, intOrString, ref, gvks, patchStrategy, patchMergeKey);
     }
 
     public Schema withGvks(List<GroupVersionKind> newGvks) {
         return new Schema(type, format, description, properties, items, additionalProperties, required, enumValues,
-                preserveUnknownFields, intOrString, ref, newGvks);
+                preserveUnknownFields, intOrString, ref, newGvks, patchStrategy, patchMergeKey);
     }
 
     public Schema withProperties(Map<String, Schema> newProperties) {
         return new Schema(type, format, description, newProperties, items, additionalProperties, required,
-                enumValues, preserveUnknownFields, intOrString, ref, gvks);
+                enumValues, preserveUnknownFields, intOrString, ref, gvks, patchStrategy, patchMergeKey);
+    }
+
+    /** Adds strategic-merge-patch metadata (Kubernetes' {@code patchStrategy}/{@code patchMergeKey} tags). */
+    public Schema withPatch(String strategy, String mergeKey) {
+        return new Schema(type, format, description, properties, items, additionalProperties, required,
+                enumValues, preserveUnknownFields, intOrString, ref, gvks, strategy, mergeKey);
     }
 
     // ---------------------------------------------------------------- scalar factories

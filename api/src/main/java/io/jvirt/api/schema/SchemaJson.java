@@ -18,12 +18,43 @@ final class SchemaJson {
     private SchemaJson() {
     }
 
+    /** Shared definitions the renderer refers to for int-or-string fields (as Kubernetes names them). */
+    static final String QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+    static final String INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
+
+    static final Schema QUANTITY_SCHEMA = Schema.quantity("Quantity is a fixed-point number with an optional "
+            + "suffix: a binary SI suffix (Ki, Mi, Gi, Ti, Pi, Ei), a decimal SI suffix (m, k, M, G, T, P, E) or "
+            + "a decimal exponent, e.g. 500m, 2, 1.5Gi or 1e3. Written as a string or a number.");
+    static final Schema INT_OR_STRING_SCHEMA = Schema.intOrString("IntOrString holds either an integer or a "
+            + "string, e.g. a port number or name, or a count or percentage.");
+
+    /** Renders a named definition. */
+    static ObjectNode definition(Schema s) {
+        return render(s, true);
+    }
+
+    /** Renders a field schema; int-or-string fields refer to the shared Quantity / IntOrString definitions. */
     static ObjectNode toJson(Schema s) {
+        return render(s, false);
+    }
+
+    private static ObjectNode render(Schema s, boolean definition) {
+        if (s.intOrString() && !definition) {
+            return toJson(Schema.ref("quantity".equals(s.format()) ? QUANTITY : INT_OR_STRING, s.description()));
+        }
         ObjectNode n = F.objectNode();
+        if (s.patchStrategy() != null) {
+            n.put("x-kubernetes-patch-strategy", s.patchStrategy());
+        }
+        if (s.patchMergeKey() != null) {
+            n.put("x-kubernetes-patch-merge-key", s.patchMergeKey());
+        }
         if (s.isRef()) {
             // OpenAPI 3.0 ignores siblings of $ref, so a described reference wraps it in allOf (as Kubernetes does)
-            if (s.description() != null) {
-                n.put("description", s.description());
+            if (s.description() != null || n.size() > 0) {
+                if (s.description() != null) {
+                    n.put("description", s.description());
+                }
                 n.putArray("allOf").addObject().put("$ref", s.refPointer());
             } else {
                 n.put("$ref", s.refPointer());

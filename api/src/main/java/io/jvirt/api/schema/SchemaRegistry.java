@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -88,7 +89,7 @@ public final class SchemaRegistry {
         if (body.preserveUnknownFields()) {
             b.preserveUnknown();
         }
-        define(name, b.build().withGvks(java.util.List.of(gvk)));
+        define(name, b.build().withGvks(List.of(gvk)));
         kinds.put(gvk, name);
 
         GroupVersionKind listGvk = gvk.listKind();
@@ -101,7 +102,7 @@ public final class SchemaRegistry {
                 .prop("items", Schema.array("List of " + gvk.kind() + " objects.", Schema.ref(name, null)))
                 .required("items")
                 .build()
-                .withGvks(java.util.List.of(listGvk));
+                .withGvks(List.of(listGvk));
         define(listName, list);
         kinds.put(listGvk, listName);
     }

@@ -187,7 +187,10 @@ class OpenApiV3Test {
         JsonNode disks = explain(doc, vm, "spec", "template", "spec", "domain", "devices", "disks");
         assertThat(disks.path("type").asText()).isEqualTo("array");
         JsonNode requests = explain(doc, vm, "spec", "template", "spec", "domain", "resources", "requests");
-        assertThat(requests.path("additionalProperties").path("x-kubernetes-int-or-string").asBoolean()).isTrue();
+        assertThat(requests.path("additionalProperties").path("$ref").asText())
+                .isEqualTo("#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity");
+        assertThat(resolve(doc, requests.path("additionalProperties")).path("x-kubernetes-int-or-string").asBoolean())
+                .isTrue();
         JsonNode tolerations = explain(doc, vm, "spec", "template", "spec", "tolerations");
         assertThat(resolve(doc, tolerations.path("items")).path("properties").has("effect")).isTrue();
 
@@ -196,6 +199,20 @@ class OpenApiV3Test {
         assertThat(explain(podDoc, pod, "spec", "containers").path("type").asText()).isEqualTo("array");
         assertThat(explain(podDoc, pod, "metadata", "labels").path("additionalProperties").path("type").asText())
                 .isEqualTo("string");
+    }
+
+    /** kubectl computes client-side apply patches of built-in kinds from these extensions. */
+    @Test
+    void builtinListsCarryStrategicMergePatchMetadata() throws IOException {
+        ResourceType pod = CATALOG.findKind("v1", "Pod").orElseThrow();
+        JsonNode schemas = doc(pod).path("components").path("schemas");
+        JsonNode containers = schemas.path("io.k8s.api.core.v1.PodSpec").path("properties").path("containers");
+        assertThat(containers.path("x-kubernetes-patch-strategy").asText()).isEqualTo("merge");
+        assertThat(containers.path("x-kubernetes-patch-merge-key").asText()).isEqualTo("name");
+        JsonNode ports = schemas.path("io.k8s.api.core.v1.Container").path("properties").path("ports");
+        assertThat(ports.path("x-kubernetes-patch-merge-key").asText()).isEqualTo("containerPort");
+        JsonNode volumes = schemas.path("io.k8s.api.core.v1.PodSpec").path("properties").path("volumes");
+        assertThat(volumes.path("x-kubernetes-patch-strategy").asText()).isEqualTo("merge,retainKeys");
     }
 
     @Test

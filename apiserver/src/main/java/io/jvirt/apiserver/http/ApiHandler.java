@@ -2,6 +2,7 @@ package io.jvirt.apiserver.http;
 
 import io.jvirt.api.resources.ResourceCatalog;
 import io.jvirt.api.resources.ResourceType;
+import io.jvirt.api.schema.OpenApiV2Proto;
 import io.jvirt.apiserver.rest.Discovery;
 import io.jvirt.apiserver.rest.ResourceEndpoints;
 import io.jvirt.apiserver.security.Identity;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The API server's single Jetty handler: authenticates, authorizes, parses the path like kube-apiserver and
@@ -34,19 +36,23 @@ public final class ApiHandler extends Handler.Abstract {
     private final ResourceEndpoints resources;
     private final TokenAuthenticator authenticator;
     private final Function<String, byte[]> openApi;
+    private final Supplier<byte[]> openApiV2;
     private volatile boolean ready = true;
 
     /**
      * @param openApi maps a path below {@code /openapi/v3} ({@code ""} for the root) to the document's bytes, or
      *                null when there is none
+     * @param openApiV2 the protobuf OpenAPI v2 document (kubectl 1.27/1.28 need it)
      */
     public ApiHandler(ResourceCatalog catalog, Discovery discovery, ResourceEndpoints resources,
-                      TokenAuthenticator authenticator, Function<String, byte[]> openApi) {
+                      TokenAuthenticator authenticator, Function<String, byte[]> openApi,
+                      Supplier<byte[]> openApiV2) {
         this.catalog = catalog;
         this.discovery = discovery;
         this.resources = resources;
         this.authenticator = authenticator;
         this.openApi = openApi;
+        this.openApiV2 = openApiV2;
     }
 
     public void setReady(boolean ready) {
@@ -108,6 +114,15 @@ public final class ApiHandler extends Handler.Abstract {
                         + "document at " + path);
             }
             ex.send(200, doc);
+            return;
+        }
+        if (path.equals("/openapi/v2")) {
+            String accept = ex.header("Accept");
+            if (accept != null && !accept.contains("protobuf") && !accept.contains("*/*")) {
+                throw new ApiException(406, "NotAcceptable", "/openapi/v2 is served as " + OpenApiV2Proto.ACCEPT_TYPE
+                        + " only; use /openapi/v3 for JSON", null, null, List.of(), null);
+            }
+            ex.sendRaw(200, OpenApiV2Proto.CONTENT_TYPE, openApiV2.get());
             return;
         }
         RequestInfo info = RequestInfo.parse(path);

@@ -178,7 +178,7 @@ public final class ObjectService {
                     case APPLY_PATCH -> throw new IllegalStateException("handled above");
                 };
             } catch (PatchException e) {
-                throw new ApiException(422, "Invalid", e.getMessage(), name, rt, List.of(), null);
+                throw new ApiException(e.code(), e.reason(), e.getMessage(), name, rt, List.of(), null);
             }
             if (patched == null || !patched.isObject()) {
                 throw ApiException.badRequest("the patch did not produce an object");

@@ -12,7 +12,6 @@ import io.jvirt.apiserver.store.WatchEvent;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -212,9 +211,5 @@ public final class WatchStreams {
         }
         long base = MIN_REQUEST_TIMEOUT_S * 1000;
         return base + ThreadLocalRandom.current().nextLong(base);
-    }
-
-    static byte[] line(ObjectNode e) {
-        return (e.toString() + "\n").getBytes(StandardCharsets.UTF_8);
     }
 }

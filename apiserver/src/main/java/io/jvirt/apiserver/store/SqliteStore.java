@@ -442,10 +442,12 @@ public final class SqliteStore implements Store {
                     map(key.resource()).put(key.sortKey(), e.getValue());
                 }
             }
-            currentRv = rv;
             for (WatchEvent event : events) {
                 window.publish(event);
             }
+            // Visible only after every watcher has the batch's events: a bookmark at this revision (read without
+            // the lock) can then never overtake an event (see WatchStreams).
+            currentRv = rv;
         } finally {
             stateLock.writeLock().unlock();
         }

@@ -1,0 +1,185 @@
+package io.jvirt.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The API server ({@link ServerMain}) in its own JVM, started with the product's JVM flags. */
+final class ServerProcess implements AutoCloseable {
+    final Process process;
+    final long pid;
+    final String url;
+    final Path kubeconfig;
+    final Path java;
+    final long startupMs;
+
+    private ServerProcess(Process process, long pid, String url, Path kubeconfig, Path java, long startupMs) {
+        this.process = process;
+        this.pid = pid;
+        this.url = url;
+        this.kubeconfig = kubeconfig;
+        this.java = java;
+        this.startupMs = startupMs;
+    }
+
+    /** The java binary of this JVM (the server runs on the same JDK). */
+    static Path javaBinary() {
+        return Path.of(ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    }
+
+    /**
+     * The JVM flags {@code ./jvirt} runs the product with: the default of {@code ${JVIRT_JAVA_OPTS:-...}} in the
+     * script (or JVIRT_JAVA_OPTS if set, as the script would), plus the flags that follow it on the java line.
+     */
+    static List<String> productJvmFlags(Path repo) throws IOException {
+        String script = Files.readString(repo.resolve("jvirt"));
+        Matcher m = Pattern.compile("\\$\\{JVIRT_JAVA_OPTS:-([^}]*)}\\s*\\\\?\\s*([^\\n]*?)-jar").matcher(script);
+        if (!m.find()) {
+            throw new IllegalStateException("cannot find the JVM flags (${JVIRT_JAVA_OPTS:-...}) in " + repo.resolve("jvirt"));
+        }
+        String env = System.getenv("JVIRT_JAVA_OPTS");
+        String opts = env != null ? env : m.group(1);
+        List<String> flags = new ArrayList<>();
+        for (String s : (opts + " " + m.group(2)).trim().split("\\s+")) {
+            if (!s.isEmpty() && !s.equals("\\")) {
+                flags.add(s);
+            }
+        }
+        return flags;
+    }
+
+    static ServerProcess start(Path dataDir, List<String> jvmFlags, Path log) throws Exception {
+        Path java = javaBinary();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java.toString());
+        cmd.addAll(jvmFlags);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(ServerMain.class.getName());
+        cmd.add(dataDir.toString());
+        cmd.add("0");
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    lines.offer(line);
+                }
+            } catch (IOException e) {
+                // process gone
+            }
+        }, "server-stdout");
+        reader.setDaemon(true);
+        reader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            String line = lines.poll(200, TimeUnit.MILLISECONDS);
+            if (line != null && line.startsWith("READY ")) {
+                String[] f = line.split(" ");
+                long startupMs = (System.nanoTime() - t0) / 1_000_000;
+                return new ServerProcess(p, Long.parseLong(f[3]), f[1], Path.of(f[2]), java, startupMs);
+            }
+            if (!p.isAlive()) {
+                throw new IllegalStateException("server exited with " + p.exitValue() + " before serving; see " + log);
+            }
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("server did not serve within 120 s; see " + log);
+    }
+
+    /** VmRSS and VmHWM of the server in KiB, from /proc. */
+    long[] rssKiB() throws IOException {
+        long rss = -1;
+        long hwm = -1;
+        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (l.startsWith("VmRSS:")) {
+                rss = Long.parseLong(l.replaceAll("\\D+", ""));
+            } else if (l.startsWith("VmHWM:")) {
+                hwm = Long.parseLong(l.replaceAll("\\D+", ""));
+            }
+        }
+        return new long[]{rss, hwm};
+    }
+
+    /** CPU time (user + system) the server has used so far, in ms. */
+    long cpuMs() {
+        return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toMillis).orElse(-1L);
+    }
+
+    /** Runs {@code jcmd <pid> <command>} with the JDK's jcmd; returns its output, or null when unavailable. */
+    String jcmd(String command) {
+        Path jcmd = java.getParent().resolve("jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return null;
+        }
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? out : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Heap used in KiB from {@code GC.heap_info} (sum of the "used" figures of the generations), or -1. */
+    long heapUsedKiB() {
+        String out = jcmd("GC.heap_info");
+        if (out == null) {
+            return -1;
+        }
+        // Serial: "def new generation   total 9792K, used 5034K [...]" and "tenured generation   total ..., used ...K"
+        // G1: "garbage-first heap   total 262144K, used 12345K [...]"
+        Matcher m = Pattern.compile("(?m)^\\s*(def new generation|tenured generation|garbage-first heap|PSYoungGen|ParOldGen"
+                + "|ZHeap|Shenandoah)\\b.*?used (\\d+)K").matcher(out);
+        long sum = 0;
+        boolean any = false;
+        while (m.find()) {
+            sum += Long.parseLong(m.group(2));
+            any = true;
+        }
+        return any ? sum : -1;
+    }
+
+    /** Stops the server: end of stdin (clean close), then SIGTERM, then SIGKILL. Only this process, by its PID. */
+    @Override
+    public void close() {
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // already gone
+        }
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
