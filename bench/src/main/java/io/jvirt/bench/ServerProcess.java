@@ -142,23 +142,27 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    /** Heap used in KiB from {@code GC.heap_info} (sum of the "used" figures of the generations), or -1. */
-    long heapUsedKiB() {
+    /**
+     * Heap {used, committed} in KiB from {@code GC.heap_info} (summed over the generations), or {-1, -1}.
+     */
+    long[] heapKiB() {
         String out = jcmd("GC.heap_info");
         if (out == null) {
-            return -1;
+            return new long[]{-1, -1};
         }
-        // Serial: "def new generation   total 9792K, used 5034K [...]" and "tenured generation   total ..., used ...K"
-        // G1: "garbage-first heap   total 262144K, used 12345K [...]"
-        Matcher m = Pattern.compile("(?m)^\\s*(def new generation|tenured generation|garbage-first heap|PSYoungGen|ParOldGen"
-                + "|ZHeap|Shenandoah)\\b.*?used (\\d+)K").matcher(out);
-        long sum = 0;
+        // Serial (JDK 25): "DefNew     total 116160K, used 31005K [...]" and "Tenured    total ..., used ...K";
+        // older Serial: "def new generation" / "tenured generation"; G1: "garbage-first heap   total ..., used ...".
+        Matcher m = Pattern.compile("(?m)^\\s*(DefNew|Tenured|def new generation|tenured generation|garbage-first heap"
+                + "|PSYoungGen|ParOldGen)\\s+total (\\d+)K, used (\\d+)K").matcher(out);
+        long used = 0;
+        long total = 0;
         boolean any = false;
         while (m.find()) {
-            sum += Long.parseLong(m.group(2));
+            total += Long.parseLong(m.group(2));
+            used += Long.parseLong(m.group(3));
             any = true;
         }
-        return any ? sum : -1;
+        return any ? new long[]{used, total} : new long[]{-1, -1};
     }
 
     /** Stops the server: end of stdin (clean close), then SIGTERM, then SIGKILL. Only this process, by its PID. */
