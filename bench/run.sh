@@ -4,7 +4,8 @@
 #   bench/run.sh --out /tmp/bench.md --creates1 2000 --creates32 8000 --threads 32 --lists 20 --watch-writes 1000
 #   bench/run.sh --server-flags "-XX:StartFlightRecording=filename=/tmp/server.jfr,settings=profile"
 # JVIRT_JAVA_OPTS overrides the server's JVM flags exactly as it does for ./jvirt. BENCH_MVN_FLAGS adds Maven
-# flags for the build (e.g. -o when offline). The whole run takes a few minutes.
+# flags for the build (e.g. -o when offline); BENCH_NO_BUILD=1 runs what is already built (useful when other
+# modules of the checkout are mid-edit). One run takes about a minute.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 # shellcheck source=../scripts/lib.sh
@@ -13,7 +14,9 @@ jvirt_find_jdk
 
 classes="$ROOT/bench/target/classes/io/jvirt/bench/ApiServerBench.class"
 need_build=0
-if [ ! -f "$classes" ] || [ ! -d "$ROOT/bench/target/lib" ]; then
+if [ "${BENCH_NO_BUILD:-0}" = 1 ] && [ -f "$classes" ]; then
+  :
+elif [ ! -f "$classes" ] || [ ! -d "$ROOT/bench/target/lib" ]; then
   need_build=1
 else
   newer=$(find "$ROOT" -path "$ROOT/.git" -prune -o -path '*/target' -prune -o \

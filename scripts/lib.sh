@@ -29,14 +29,15 @@ jvirt_build_if_needed() {
   local root="$1" stamp="$1/cli/target/.build-stamp"
   if [ -f "$stamp" ] && [ -f "$root/cli/target/jvirt.jar" ]; then
     local newer
-    newer=$(find "$root" -path "$root/.git" -prune -o -path '*/target' -prune -o \
+    # only what goes into the distribution: main sources, resources and poms (tests do not)
+    newer=$(find "$root" -path "$root/.git" -prune -o -path '*/target' -prune -o -path '*/src/test' -prune -o \
       \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) -newer "$stamp" -print -quit)
     [ -z "$newer" ] && return 0
     echo "jvirt: sources changed ($newer); rebuilding..." >&2
   else
     echo "jvirt: building the distribution (first run)..." >&2
   fi
-  (cd "$root" && ./mvnw -q -B -DskipTests -pl cli -am package) >&2 || {
+  (cd "$root" && ./mvnw -q -B -Dmaven.test.skip=true -pl cli -am package) >&2 || {
     echo "jvirt: build failed; see the Maven output above." >&2
     return 1
   }

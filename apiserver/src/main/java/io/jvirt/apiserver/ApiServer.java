@@ -5,11 +5,17 @@ import io.jvirt.api.schema.OpenApiV2Proto;
 import io.jvirt.api.schema.OpenApiV3;
 import io.jvirt.apiserver.admission.AdmissionChain;
 import io.jvirt.apiserver.admission.SchemaValidation;
+import io.jvirt.apiserver.admission.kubevirt.KubevirtAdmission;
+import io.jvirt.apiserver.admission.kubevirt.StoreClusterConfig;
 import io.jvirt.apiserver.http.ApiHandler;
 import io.jvirt.apiserver.http.DelegatingHandler;
 import io.jvirt.apiserver.lifecycle.GarbageCollector;
 import io.jvirt.apiserver.lifecycle.NamespaceLifecycle;
+import io.jvirt.apiserver.rest.ConsoleProxy;
 import io.jvirt.apiserver.rest.Discovery;
+import io.jvirt.apiserver.rest.NodeEndpoints;
+import io.jvirt.apiserver.rest.Subresources;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import io.jvirt.apiserver.rest.Fields;
 import io.jvirt.apiserver.rest.ObjectService;
 import io.jvirt.apiserver.rest.ResourceEndpoints;
@@ -75,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
     private final ApiHandler handler;
     private final String url;
     private final Path kubeconfig;
+    private final Path componentsKubeconfig;
     private final Tokens tokens;
     private final byte[] caPem;
     private volatile boolean closed;
@@ -95,7 +102,8 @@ public final class ApiServer implements AutoCloseable {
         caPem = certs.caPem();
         ResourceCatalog catalog = ResourceCatalog.standard();
         store = SqliteStore.open(dir, new Fields(catalog));
-        admission = new AdmissionChain().add(new SchemaValidation());
+        admission = new AdmissionChain().add(new SchemaValidation())
+                .add(new KubevirtAdmission(new StoreClusterConfig(store)));
         objects = new ObjectService(store, catalog, admission);
         watches = new WatchStreams(store);
         namespaces = new NamespaceLifecycle(objects);
@@ -130,7 +138,11 @@ public final class ApiServer implements AutoCloseable {
         jetty.addConnector(connector);
         // The address is known only once bound, and discovery names it: serve 503 until the handler is in place.
         DelegatingHandler front = new DelegatingHandler();
-        jetty.setHandler(front);
+        NodeEndpoints nodeEndpoints = new NodeEndpoints(objects);
+        ConsoleProxy consoles = new ConsoleProxy(objects, nodeEndpoints, tokens.authenticator());
+        WebSocketUpgradeHandler websockets = WebSocketUpgradeHandler.from(jetty, consoles::install);
+        websockets.setHandler(front);
+        jetty.setHandler(websockets);
 
         String host = config.host().equals("0.0.0.0") || config.host().equals("::") ? "127.0.0.1" : config.host();
         OpenApiV3 openApi = new OpenApiV3(catalog);
@@ -140,11 +152,13 @@ public final class ApiServer implements AutoCloseable {
         handler = new ApiHandler(catalog, new Discovery(catalog, host + ":" + port),
                 new ResourceEndpoints(objects, watches), tokens.authenticator(),
                 path -> path.isEmpty() ? openApi.root() : openApi.document(path).orElse(null),
-                new Lazy<>(() -> OpenApiV2Proto.fromV3(openApi, Discovery.KUBE_MAJOR + "." + Discovery.KUBE_MINOR)));
+                new Lazy<>(() -> OpenApiV2Proto.fromV3(openApi, Discovery.KUBE_MAJOR + "." + Discovery.KUBE_MINOR)),
+                new Subresources(objects, nodeEndpoints));
         front.delegate(handler);
         gc.start();
         namespaces.start();
         Kubeconfig.write(dir, url, caPem, Identity.VIEWER, tokens.viewerToken());
+        componentsKubeconfig = Kubeconfig.write(dir, url, caPem, Identity.COMPONENTS, tokens.componentsToken());
         kubeconfig = Kubeconfig.write(dir, url, caPem, Identity.ADMIN, tokens.adminToken());
         LOG.info("API server serving at {} (data dir {})", url, dir);
     }
@@ -183,6 +197,11 @@ public final class ApiServer implements AutoCloseable {
 
     public Path kubeconfig() {
         return kubeconfig;
+    }
+
+    /** The kubeconfig of jvirt's own components (controllers, node agent). */
+    public Path componentsKubeconfig() {
+        return componentsKubeconfig;
     }
 
     public Path dataDir() {

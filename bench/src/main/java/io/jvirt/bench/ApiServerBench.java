@@ -199,12 +199,14 @@ public final class ApiServerBench {
                 log("list of %d: raw HTTP/1.1, raw HTTP/2, fabric8, client parse", total);
                 AtomicReference<byte[]> listBody = new AtomicReference<>();
                 long cpu0 = server.cpuMs();
+                PhaseCpu listCpu = new PhaseCpu(server);
                 Stats rawH1 = timed(lists, 3, i -> {
                     byte[] b = rawGet(raw, listUrl, token, HttpClient.Version.HTTP_1_1);
                     listBody.set(b);
                     return null;
                 });
                 long serverCpuPerList = (server.cpuMs() - cpu0) / (lists + 3);
+                facts.put("CPU during the raw HTTP/1.1 lists", listCpu.split());
                 Stats rawH2 = timed(lists, 3, i -> rawGet(raw, listUrl, token, HttpClient.Version.HTTP_2));
                 Stats f8List = timed(lists, 3, i -> {
                     int n = vms.inNamespace(NS).list().getItems().size();
@@ -216,6 +218,8 @@ public final class ApiServerBench {
                 byte[] body = listBody.get();
                 facts.put("list response (" + total + " VMs)", String.format(Locale.ROOT, "%.1f MB", body.length / 1e6));
                 facts.put("server CPU per list (raw HTTP/1.1)", serverCpuPerList + " ms");
+                long[] rssAfterLists = server.rssKiB();
+                long[] heapAfterLists = server.heapKiB();
                 Stats parse = timed(lists, 3, i -> ser.unmarshal(new ByteArrayInputStream(body),
                         GenericKubernetesResourceList.class));
 
@@ -246,7 +250,9 @@ public final class ApiServerBench {
                 Thread.sleep(500);
                 HttpClient writeClient = rawClient(cfg);
                 long wcpu0 = server.cpuMs();
+                PhaseCpu watchCpu = new PhaseCpu(server);
                 wm.run(100, watchWrites, i -> patch(writeClient, vmUrl, token, i));
+                facts.put("CPU during the watch run", watchCpu.split());
                 facts.put("server CPU per watched update", String.format(Locale.ROOT, "%.2f ms",
                         (server.cpuMs() - wcpu0) / (double) (100 + watchWrites)));
                 f8Watch.close();
@@ -256,6 +262,7 @@ public final class ApiServerBench {
 
                 // ---- 4. memory
                 log("memory");
+                long[] rssAfterWatch = server.rssKiB();
                 long[] rssEnd = server.rssKiB();
                 long[] heapEnd = server.heapKiB();
                 boolean gcOk = server.jcmd("GC.run") != null;
@@ -271,6 +278,39 @@ public final class ApiServerBench {
                 CreateRun rN = createRunRaw(raw, createUrl, token, bodies(manifest, NS_RAW, "vm-r32-%05d", rawN), threads,
                         server);
                 log("  %.0f/s and %.0f/s", r1.perSec, rN.perSec);
+
+                // ---- 6. several informers relisting at once: lists in parallel, then memory again
+                int listers = intOpt("concurrent-listers", 4);
+                int listsEach = intOpt("lists-per-lister", 5);
+                log("%d concurrent listers x %d lists of %d VMs", listers, listsEach, total);
+                long[] concLat = new long[listers * listsEach];
+                List<Thread> lt = new ArrayList<>();
+                AtomicReference<Throwable> listFailure = new AtomicReference<>();
+                for (int t = 0; t < listers; t++) {
+                    int base = t * listsEach;
+                    lt.add(Thread.ofPlatform().name("lister-" + t).start(() -> {
+                        try {
+                            for (int k = 0; k < listsEach; k++) {
+                                long l0 = System.nanoTime();
+                                rawGet(raw, listUrl, token, HttpClient.Version.HTTP_1_1);
+                                concLat[base + k] = System.nanoTime() - l0;
+                            }
+                        } catch (Throwable e) {
+                            listFailure.compareAndSet(null, e);
+                        }
+                    }));
+                }
+                for (Thread t : lt) {
+                    t.join();
+                }
+                if (listFailure.get() != null) {
+                    throw new IllegalStateException("concurrent list failed", listFailure.get());
+                }
+                Stats concLists = new Stats(concLat);
+                facts.put("measured after the memory snapshot", raw1 + " + " + rawN + " raw creates (namespace " + NS_RAW
+                        + "), then " + listers + " concurrent listers × " + listsEach + " lists of namespace " + NS);
+                long[] rssConc = server.rssKiB();
+                long[] heapConc = server.heapKiB();
                 raw.shutdownNow();
 
                 // ---- transport baselines (server idle)
@@ -339,7 +379,17 @@ public final class ApiServerBench {
                         + " / " + mib(heapIdle[1]) + " (idle)", "E", ratio(heapEnd[0], heapIdle[0]), "—");
                 row("  server heap used / committed (after GC.run)", mib(heapGc[0]) + " / " + mib(heapGc[1]), "—", "", "—",
                         "—");
-                row("  server RSS right after the creates", mib(rssAfterCreates[0]), "—", "", "—", "—");
+                row("  server RSS after the creates / after the lists / after the watch", mib(rssAfterCreates[0]) + " / "
+                        + mib(rssAfterLists[0]) + " / " + mib(rssAfterWatch[0]), "—", "", "—", "—");
+                row("  server heap used / committed right after the lists", mib(heapAfterLists[0]) + " / "
+                        + mib(heapAfterLists[1]), "—", "", "—", "—");
+                row("list " + total + " VMs, " + listers + " raw HTTP/1.1 clients at once (" + listsEach + " lists each)",
+                        concLists.p50p99(), "—", "", "—", "—");
+                row("  server RSS after those concurrent lists (store then holds " + (total + raw1 + rawN) + " VMs)",
+                        mib(rssConc[0]), mib(rssIdle[0]), "E", ratio(rssConc[0], rssIdle[0]),
+                        "(≤ 512 MiB: " + met(rssConc[0] <= 512 * 1024) + ")");
+                row("  server heap used / committed after those concurrent lists", mib(heapConc[0]) + " / "
+                        + mib(heapConc[1]), "—", "", "—", "—");
                 row("disk: fdatasync of a 4 KiB append (p50 / p99)", "—", fsync.p50p99(), "F", "—", "—");
 
                 facts.put("server CPU per create, 1 client", String.format(Locale.ROOT, "%.2f ms", c1.serverCpuPerOp));
@@ -349,16 +399,13 @@ public final class ApiServerBench {
                         rN.serverCpuPerOp));
                 facts.put("driver (raw) CPU per create, " + threads + " raw clients", String.format(Locale.ROOT, "%.2f ms",
                         rN.clientCpuPerOp));
-                facts.put("CPU used during the " + threads + "-raw-client creates (server + driver, of 2 cores × wall)",
-                        String.format(Locale.ROOT, "%.0f %% + %.0f %%", 100 * rN.serverCpuMs / (2 * rN.wallMs),
-                                100 * rN.clientCpuMs / (2 * rN.wallMs)));
+                facts.put("CPU during the " + threads + "-raw-client creates", rN.cpuSplit());
                 facts.put("server CPU per create, " + threads + " clients", String.format(Locale.ROOT, "%.2f ms",
                         cN.serverCpuPerOp));
                 facts.put("driver (fabric8) CPU per create, " + threads + " clients", String.format(Locale.ROOT,
                         "%.2f ms", cN.clientCpuPerOp));
-                facts.put("CPU used during the " + threads + "-client creates (server + driver, of 2 cores × wall)",
-                        String.format(Locale.ROOT, "%.0f %% + %.0f %%", 100 * cN.serverCpuMs / (2 * cN.wallMs),
-                                100 * cN.clientCpuMs / (2 * cN.wallMs)));
+                facts.put("CPU during the 1-client creates", c1.cpuSplit());
+                facts.put("CPU during the " + threads + "-client creates", cN.cpuSplit());
                 facts.put("mean commits/s implied by fsync p50", fmt0(1000 / fs50) + "/s");
                 facts.put("TCP connections from the " + threads + "-thread fabric8 client", Integer.toString(conns));
                 facts.put("watch events missed (fabric8 / raw / baseline)", wm.missed(0) + " / " + wm.missed(1) + " / "
@@ -379,7 +426,58 @@ public final class ApiServerBench {
     // ------------------------------------------------------------------------------------------------- creates
 
     private record CreateRun(double perSec, Stats latency, double wallMs, long serverCpuMs, long clientCpuMs,
-                             double serverCpuPerOp, double clientCpuPerOp) {
+                             double serverCpuPerOp, double clientCpuPerOp, double machineBusyPct) {
+        /** "server a % + driver b % + rest c % of 2 cores" over the run's wall time. */
+        String cpuSplit() {
+            int cores = Runtime.getRuntime().availableProcessors();
+            double sp = 100 * serverCpuMs / (cores * wallMs);
+            double cp = 100 * clientCpuMs / (cores * wallMs);
+            return String.format(Locale.ROOT, "machine %.0f %% busy: server %.0f %%, driver %.0f %%, other processes %.0f %%",
+                    machineBusyPct, sp, cp, Math.max(0, machineBusyPct - sp - cp));
+        }
+    }
+
+    /** CPU use of a phase: machine-wide, the server's, this driver's, and the rest (other processes). */
+    private static final class PhaseCpu {
+        private final ServerProcess server;
+        private final long server0;
+        private final long self0;
+        private final long[] machine0;
+        private final long t0;
+
+        PhaseCpu(ServerProcess server) {
+            this.server = server;
+            this.server0 = server.cpuMs();
+            this.self0 = selfCpuMs();
+            this.machine0 = machineCpu();
+            this.t0 = System.nanoTime();
+        }
+
+        String split() {
+            double wallMs = (System.nanoTime() - t0) / 1e6;
+            return new CreateRun(0, new Stats(new long[0]), wallMs, server.cpuMs() - server0, selfCpuMs() - self0, 0, 0,
+                    busyPct(machine0, machineCpu())).cpuSplit();
+        }
+    }
+
+    /** Machine-wide {busy, total} CPU jiffies from /proc/stat (busy excludes idle and iowait). */
+    private static long[] machineCpu() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < Math.min(f.length, 9); i++) {
+                total += Long.parseLong(f[i]);
+            }
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            return new long[]{total - idle, total};
+        } catch (IOException | RuntimeException e) {
+            return new long[]{0, 0};
+        }
+    }
+
+    private static double busyPct(long[] before, long[] after) {
+        long total = after[1] - before[1];
+        return total <= 0 ? Double.NaN : 100.0 * (after[0] - before[0]) / total;
     }
 
     private static CreateRun createRun(MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList,
@@ -407,6 +505,7 @@ public final class ApiServerBench {
         }
         long sCpu0 = server.cpuMs();
         long cCpu0 = selfCpuMs();
+        long[] m0 = machineCpu();
         long t0 = System.nanoTime();
         start.countDown();
         for (Thread t : ts) {
@@ -415,11 +514,12 @@ public final class ApiServerBench {
         double wallMs = (System.nanoTime() - t0) / 1e6;
         long sCpu = server.cpuMs() - sCpu0;
         long cCpu = selfCpuMs() - cCpu0;
+        double busy = busyPct(m0, machineCpu());
         if (failure.get() != null) {
             throw new IllegalStateException("create failed", failure.get());
         }
         return new CreateRun(objs.size() / (wallMs / 1000), new Stats(lat), wallMs, sCpu, cCpu,
-                sCpu / (double) objs.size(), cCpu / (double) objs.size());
+                sCpu / (double) objs.size(), cCpu / (double) objs.size(), busy);
     }
 
     private static CreateRun createRunRaw(HttpClient c, String url, String token, List<byte[]> bodies, int threads,
@@ -455,6 +555,7 @@ public final class ApiServerBench {
         }
         long sCpu0 = server.cpuMs();
         long cCpu0 = selfCpuMs();
+        long[] m0 = machineCpu();
         long t0 = System.nanoTime();
         start.countDown();
         for (Thread t : ts) {
@@ -463,11 +564,12 @@ public final class ApiServerBench {
         double wallMs = (System.nanoTime() - t0) / 1e6;
         long sCpu = server.cpuMs() - sCpu0;
         long cCpu = selfCpuMs() - cCpu0;
+        double busy = busyPct(m0, machineCpu());
         if (failure.get() != null) {
             throw new IllegalStateException("create failed", failure.get());
         }
         return new CreateRun(bodies.size() / (wallMs / 1000), new Stats(lat), wallMs, sCpu, cCpu,
-                sCpu / (double) bodies.size(), cCpu / (double) bodies.size());
+                sCpu / (double) bodies.size(), cCpu / (double) bodies.size(), busy);
     }
 
     private static List<byte[]> bodies(ObjectNode manifest, String ns, String nameFormat, int n) throws IOException {

@@ -20,11 +20,27 @@ public final class Main {
 
             commands:
               up [--data-dir DIR] [--port N] [--host ADDR]
-                                   run the platform in the foreground (API server); writes DIR/kubeconfig
-                                   when ready. Stop it with Ctrl+C or SIGTERM.
+                                   run the platform in the foreground (API server, controllers, node agent
+                                   with its own libvirtd); writes DIR/kubeconfig when ready. Stop it with
+                                   Ctrl+C or SIGTERM (guests keep running under libvirt).
               kubeconfig [--data-dir DIR] [--user admin|viewer]
                                    print the kubeconfig of a data dir (default ~/.jvirt)
               version              print the version
+
+            virtual machines (like virtctl; reads KUBECONFIG or --kubeconfig, -n/--namespace):
+              start VM             start a VirtualMachine
+              stop VM [--grace-period N] [--force]
+                                   stop it (ACPI shutdown; destroyed after the grace period)
+              restart VM           restart it
+              pause vm|vmi NAME    pause the guest            unpause vm|vmi NAME   resume it
+              soft-reboot VMI      reboot the guest OS (ACPI)
+              console VMI          attach to the serial console (Ctrl+] leaves)
+              vnc VMI --proxy-only [--port N]
+                                   print a local port for any VNC viewer and proxy it to the guest
+              guestosinfo VMI      guest OS information from the guest agent
+              image import NAME FILE [--data-dir DIR]
+                                   store a disk image under a containerDisk reference (e.g.
+                                   quay.io/kubevirt/cirros-container-disk-demo)
             """;
 
     private Main() {
@@ -48,6 +64,9 @@ public final class Main {
                     out.println("jvirt " + version());
                     yield 0;
                 }
+                case "start", "stop", "restart", "pause", "unpause", "soft-reboot", "console", "vnc", "guestosinfo" ->
+                        virtctl(args[0], new Options(rest), out, err);
+                case "image" -> Images.run(new Options(rest), out, err);
                 default -> {
                     err.println("jvirt: unknown command \"" + args[0] + "\"\n");
                     err.print(USAGE);
@@ -57,6 +76,70 @@ public final class Main {
         } catch (UsageException e) {
             err.println("jvirt " + args[0] + ": " + e.getMessage());
             return 2;
+        }
+    }
+
+    private static int virtctl(String verb, Options o, PrintStream out, PrintStream err) {
+        String kubeconfig = o.value("--kubeconfig", null);
+        String ns = o.value("--namespace", o.value("-n", null));
+        String grace = o.value("--grace-period", null);
+        boolean force = o.flag("--force");
+        boolean proxyOnly = o.flag("--proxy-only");
+        String port = o.value("--port", "0");
+        List<String> words = o.remaining();
+        String kind = "vm";
+        if (verb.equals("pause") || verb.equals("unpause")) {
+            if (words.size() != 2 || !(words.get(0).equals("vm") || words.get(0).equals("vmi"))) {
+                throw new UsageException("usage: jvirt " + verb + " vm|vmi NAME");
+            }
+            kind = words.get(0);
+            words = words.subList(1, 2);
+        }
+        if (words.size() != 1) {
+            throw new UsageException("usage: jvirt " + verb + " NAME (got " + words + ")");
+        }
+        String name = words.getFirst();
+        ApiClient api = ApiClient.fromKubeconfig(ApiClient.kubeconfigPath(kubeconfig), ns);
+        VirtctlVerbs v = new VirtctlVerbs(api, out, err);
+        try {
+            return switch (verb) {
+                case "start" -> v.vmAction("start", name, null, "start");
+                case "stop" -> {
+                    if (force && grace == null) {
+                        throw new UsageException("--force needs --grace-period (e.g. --force --grace-period=0)");
+                    }
+                    yield v.vmAction("stop", name, grace == null ? null : "{\"gracePeriod\":" + parseGrace(grace) + "}",
+                            "stop");
+                }
+                case "restart" -> v.vmAction("restart", name, null, "restart");
+                case "pause", "unpause" -> v.vmiAction(verb, name, verb);
+                case "soft-reboot" -> v.vmiAction("softreboot", name, "soft reboot");
+                case "guestosinfo" -> v.guestOsInfo(name);
+                case "console" -> v.console(name, System.in, System.out);
+                case "vnc" -> {
+                    if (!proxyOnly) {
+                        throw new UsageException("only --proxy-only is supported: it prints a local port for any VNC "
+                                + "viewer (e.g. `vncviewer 127.0.0.1:PORT`)");
+                    }
+                    yield v.vncProxy(name, Integer.parseInt(port));
+                }
+                default -> throw new UsageException("unknown verb " + verb);
+            };
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            err.println("jvirt " + verb + ": " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static long parseGrace(String g) {
+        try {
+            long v = Long.parseLong(g);
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--grace-period must be a non-negative number of seconds, got \"" + g + "\"");
         }
     }
 
@@ -70,16 +153,17 @@ public final class Main {
         int port = o.intValue("--port", ApiServer.Config.DEFAULT_PORT);
         String host = o.value("--host", "127.0.0.1");
         o.done();
-        ApiServer server;
+        Platform platform;
         try {
-            server = ApiServer.start(new ApiServer.Config(dir, host, port));
+            platform = Platform.start(new ApiServer.Config(dir, host, port));
         } catch (Exception e) {
             System.err.println("jvirt up: could not start: " + e.getMessage());
             return 1;
         }
+        ApiServer server = platform.server();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            platform.close();
             stopped.countDown();
         }, "jvirt-shutdown"));
         out.println("jvirt is running at " + server.url());
@@ -165,6 +249,20 @@ public final class Main {
             } catch (NumberFormatException e) {
                 throw new UsageException(flag + " must be a port number 0-65535, got \"" + v + "\"");
             }
+        }
+
+        boolean flag(String name) {
+            boolean present = args.remove(name);
+            return present;
+        }
+
+        List<String> remaining() {
+            for (String a : args) {
+                if (a.startsWith("--")) {
+                    throw new UsageException("unknown option \"" + a + "\"");
+                }
+            }
+            return List.copyOf(args);
         }
 
         void done() {

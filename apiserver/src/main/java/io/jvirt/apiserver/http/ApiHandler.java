@@ -5,6 +5,7 @@ import io.jvirt.api.resources.ResourceType;
 import io.jvirt.api.schema.OpenApiV2Proto;
 import io.jvirt.apiserver.rest.Discovery;
 import io.jvirt.apiserver.rest.ResourceEndpoints;
+import io.jvirt.apiserver.rest.Subresources;
 import io.jvirt.apiserver.security.Identity;
 import io.jvirt.apiserver.security.TokenAuthenticator;
 import org.eclipse.jetty.server.Handler;
@@ -37,6 +38,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final TokenAuthenticator authenticator;
     private final Function<String, byte[]> openApi;
     private final Supplier<byte[]> openApiV2;
+    private final Subresources subresources;
     private volatile boolean ready = true;
 
     /**
@@ -46,13 +48,14 @@ public final class ApiHandler extends Handler.Abstract {
      */
     public ApiHandler(ResourceCatalog catalog, Discovery discovery, ResourceEndpoints resources,
                       TokenAuthenticator authenticator, Function<String, byte[]> openApi,
-                      Supplier<byte[]> openApiV2) {
+                      Supplier<byte[]> openApiV2, Subresources subresources) {
         this.catalog = catalog;
         this.discovery = discovery;
         this.resources = resources;
         this.authenticator = authenticator;
         this.openApi = openApi;
         this.openApiV2 = openApiV2;
+        this.subresources = subresources;
     }
 
     public void setReady(boolean ready) {
@@ -61,19 +64,41 @@ public final class ApiHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        HttpExchange ex = new HttpExchange(request, response);
+        HttpExchange ex = new HttpExchange(request, response, callback);
+        if (ex.wantsWebSocket()) {
+            // Jetty switches the connection to the websocket only once handle() has returned, while a watch streams
+            // for as long as it lasts: serve on another thread and return as soon as it upgraded (or answered).
+            Thread.ofVirtual().name("websocket-request").start(() -> {
+                serve(ex, callback);
+                ex.handOff();
+            });
+            ex.awaitHandOff();
+            return true;
+        }
+        serve(ex, callback);
+        return true;
+    }
+
+    private void serve(HttpExchange ex, Callback callback) {
         try {
             dispatch(ex);
-            callback.succeeded();
+            if (!ex.callbackTaken()) {
+                callback.succeeded();
+            }
         } catch (ApiException e) {
-            respondError(ex, e, callback);
+            if (!ex.callbackTaken()) {
+                respondError(ex, e, callback);
+            }
         } catch (HttpExchange.ClientGoneException e) {
-            callback.failed(e);
+            if (!ex.callbackTaken()) {
+                callback.failed(e);
+            }
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", ex.method(), ex.path(), e);
-            respondError(ex, ApiException.internal(e.toString()), callback);
+            if (!ex.callbackTaken()) {
+                respondError(ex, ApiException.internal(e.toString()), callback);
+            }
         }
-        return true;
     }
 
     private static void respondError(HttpExchange ex, ApiException e, Callback callback) {
@@ -161,6 +186,14 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private void resource(HttpExchange ex, RequestInfo info, Identity id, String method) {
+        if (info.group().equals(Subresources.GROUP)) {
+            if (!READ_METHODS.contains(method) && !id.mayWrite()) {
+                throw ApiException.forbidden(info.resource() + "/" + info.subresource() + " is forbidden: User \""
+                        + id.userName() + "\" is read-only", info.name(), null);
+            }
+            subresources.handle(ex, info.namespace(), info.resource(), info.name(), info.subresource());
+            return;
+        }
         ResourceType rt = catalog.find(info.group(), info.version(), info.resource())
                 .orElseThrow(() -> ApiException.notFoundPath("the server could not find the requested resource: "
                         + (info.group().isEmpty() ? "" : info.group() + "/") + info.version() + " has no resource \""

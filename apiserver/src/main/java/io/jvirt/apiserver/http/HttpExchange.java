@@ -27,11 +27,43 @@ public final class HttpExchange {
     private final List<String> warnings = new ArrayList<>();
     private OutputStream stream;
     private String user = "system:anonymous";
+    /** The request's completion callback, when the exchange may take it over (a websocket upgrade). */
+    private final org.eclipse.jetty.util.Callback callback;
+    private boolean callbackTaken;
+    private final java.util.concurrent.CountDownLatch handedOff = new java.util.concurrent.CountDownLatch(1);
 
     public HttpExchange(Request request, Response response) {
+        this(request, response, null);
+    }
+
+    public HttpExchange(Request request, Response response, org.eclipse.jetty.util.Callback callback) {
         this.request = request;
         this.response = response;
         this.query = Request.extractQueryParameters(request);
+        this.callback = callback;
+    }
+
+    /** True once a websocket upgrade completed the request's callback: the handler must not complete it again. */
+    public boolean callbackTaken() {
+        return callbackTaken;
+    }
+
+    /** Whether the client asks for a websocket (and this exchange may upgrade to one). */
+    public boolean wantsWebSocket() {
+        return callback != null && WebSocketLines.isUpgradeRequest(request);
+    }
+
+    /** Signals that the request was answered or upgraded: the thread Jetty called the handler on may return. */
+    public void handOff() {
+        handedOff.countDown();
+    }
+
+    public void awaitHandOff() {
+        try {
+            handedOff.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The authenticated user name, set by the handler after authentication. */
@@ -58,7 +90,9 @@ public final class HttpExchange {
 
     public boolean queryFlag(String name) {
         String v = query(name);
-        return v != null && (v.equals("true") || v.equals("1"));
+        // the true spellings of Go's strconv.ParseBool, which kube-apiserver uses (the Python client sends "True")
+        return v != null && (v.equals("true") || v.equals("1") || v.equals("True") || v.equals("TRUE")
+                || v.equals("t") || v.equals("T"));
     }
 
     public String header(String name) {
@@ -106,6 +140,9 @@ public final class HttpExchange {
             throw ApiException.badRequest("the request body is empty; send a JSON or YAML object");
         }
         String ct = contentType();
+        if (ct.equals(ProtobufBodies.CONTENT_TYPE)) {
+            return ProtobufBodies.decode(data); // typed client-go clients (kubectl >= 1.32 create ...) send these
+        }
         boolean yaml = ct.equals("application/yaml") || ct.equals("application/x-yaml") || ct.equals("text/yaml")
                 || ct.equals("application/apply-patch+yaml");
         JsonNode tree;
@@ -171,8 +208,26 @@ public final class HttpExchange {
         send(e.code(), e.toStatus());
     }
 
-    /** Starts a streamed (chunked / HTTP/2 DATA frames) 200 response for watches. */
+    /**
+     * Starts a streamed (chunked / HTTP/2 DATA frames) 200 response for watches; or, when the client asked for a
+     * websocket (as kube-apiserver allows for watches), upgrades and streams one message per line.
+     */
     public OutputStream startStream(String contentType) {
+        if (wantsWebSocket()) {
+            try {
+                WebSocketLines ws = WebSocketLines.upgrade(request, response, callback);
+                if (ws != null) {
+                    callbackTaken = true;
+                    stream = ws;
+                    handOff(); // the connection switches once the handler thread returns
+                    ws.awaitOpen();
+                    return ws;
+                }
+            } catch (IOException e) {
+                callbackTaken = true;
+                throw new ClientGoneException(e);
+            }
+        }
         commitHeaders(200, contentType);
         stream = Content.Sink.asOutputStream(response);
         return stream;

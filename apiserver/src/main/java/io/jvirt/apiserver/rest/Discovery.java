@@ -63,12 +63,14 @@ public final class Discovery {
                 groups.add(group(e.getKey(), e.getValue()));
             }
         }
+        groups.add(group(Subresources.GROUP, List.of(Subresources.VERSION)));
         return o;
     }
 
     /** The APIGroup document, or null when the group is not served. */
     public ObjectNode group(String name) {
-        List<String> versions = catalog.groupVersions().get(name);
+        List<String> versions = name.equals(Subresources.GROUP) ? List.of(Subresources.VERSION)
+                : catalog.groupVersions().get(name);
         if (versions == null || name.isEmpty()) {
             return null;
         }
@@ -95,6 +97,9 @@ public final class Discovery {
 
     /** The APIResourceList of a group-version, or null when not served. */
     public ObjectNode resources(String group, String version) {
+        if (group.equals(Subresources.GROUP) && version.equals(Subresources.VERSION)) {
+            return Subresources.discovery();
+        }
         List<ResourceType> types = catalog.inGroupVersion(group, version);
         if (types.isEmpty()) {
             return null;

@@ -105,7 +105,7 @@ public final class WatchStreams {
             if (sendInitial) {
                 write(out, bookmark(rt, from, true));
             }
-            out.flush();
+            flush(out);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             while (true) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -120,9 +120,10 @@ public final class WatchStreams {
                     break;
                 }
                 if (ev == null) {
-                    if (bookmarks && progress > lastSent) {
+                    // idle: a bookmark even when nothing changed, as kube-apiserver sends them periodically
+                    if (bookmarks && progress >= lastSent) {
                         write(out, bookmark(rt, progress, false));
-                        out.flush();
+                        flush(out);
                         lastSent = progress;
                     }
                     continue;
@@ -133,7 +134,7 @@ public final class WatchStreams {
                     lastSent = ev.resourceVersion();
                 }
                 if (queue.isEmpty()) {
-                    out.flush();
+                    flush(out);
                 }
             }
         } catch (InterruptedException e) {
@@ -187,6 +188,18 @@ public final class WatchStreams {
             meta.putObject("annotations").put("k8s.io/initial-events-end", "true");
         }
         return e;
+    }
+
+    /**
+     * Sends what was written. Jetty's HTTP/1.1 chunked encoding puts a chunk's closing CRLF on the wire only with the
+     * next chunk, and readers that consume that CRLF before handing the chunk on (urllib3, hence the Python client)
+     * would see each event only once the next one arrives. A one-space chunk after the batch carries the CRLF out;
+     * JSON stream readers skip it as leading whitespace of the next line (and at the end of the stream).
+     */
+    private static void flush(OutputStream out) throws IOException {
+        out.flush();
+        out.write(' ');
+        out.flush();
     }
 
     private static void write(OutputStream out, ObjectNode event) {

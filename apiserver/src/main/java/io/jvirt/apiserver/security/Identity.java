@@ -26,8 +26,15 @@ public record Identity(String role, String userName, List<String> groups, boolea
     public static final Identity VIEWER = new Identity("viewer", "jvirt-viewer",
             List.of("system:authenticated"), false);
 
-    /** Both identities, admin first. */
-    public static final List<Identity> ALL = List.of(ADMIN, VIEWER);
+    /**
+     * jvirt's own controllers and node agents (KubeVirt's virt-controller / virt-handler service accounts): may
+     * write what KubeVirt reserves for its components, such as the {@code kubevirt.io/nodeName} label.
+     */
+    public static final Identity COMPONENTS = new Identity("components", "system:jvirt:components",
+            List.of("system:serviceaccounts", "system:authenticated"), true);
+
+    /** Every identity, admin first. */
+    public static final List<Identity> ALL = List.of(ADMIN, VIEWER, COMPONENTS);
 
     public Identity {
         groups = List.copyOf(groups);

@@ -96,6 +96,10 @@ public final class Tokens {
         return token(Identity.VIEWER);
     }
 
+    public String componentsToken() {
+        return token(Identity.COMPONENTS);
+    }
+
     /** The directory holding the token files. */
     public Path directory() {
         return dir;

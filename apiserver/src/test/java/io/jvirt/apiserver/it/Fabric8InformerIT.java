@@ -271,8 +271,10 @@ class Fabric8InformerIT {
                     assertThat(e.getStatus().getReason()).isEqualTo("Conflict");
                 });
         GenericKubernetesResource current = vms().inNamespace(ns).withName("vm1").get();
-        assertThatThrownBy(() -> vms().inNamespace(ns).resource(current).lockResourceVersion(staleRv).update())
+        // a delete locked to the stale resourceVersion (a precondition) conflicts too and deletes nothing
+        assertThatThrownBy(() -> vms().inNamespace(ns).withName("vm1").lockResourceVersion(staleRv).delete())
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+        assertThat(vms().inNamespace(ns).withName("vm1").get()).isNotNull();
         // with the current resourceVersion it goes through
         current.getMetadata().getLabels().put("fresh", "yes");
         GenericKubernetesResource replaced = vms().inNamespace(ns).resource(current).update();

@@ -1,0 +1,129 @@
+package io.jvirt.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.jvirt.api.kubevirt.MemoryOverhead;
+import io.jvirt.api.kubevirt.PodResources;
+import io.jvirt.api.resources.ResourceType;
+import io.jvirt.apiserver.ApiServer;
+import io.jvirt.apiserver.http.ApiException;
+import io.jvirt.apiserver.http.Json;
+import io.jvirt.apiserver.rest.RequestOptions;
+import io.jvirt.controller.ControllerManager;
+import io.jvirt.controller.kube.KubeApi;
+import io.jvirt.launcher.libvirt.LibvirtDaemon;
+import io.jvirt.launcher.libvirt.LibvirtHypervisor;
+import io.jvirt.launcher.runtime.KvmProbe;
+import io.jvirt.launcher.runtime.VmiRuntime;
+import io.jvirt.launcher.storage.ImageStore;
+import io.jvirt.node.HostFacts;
+import io.jvirt.node.NodeAgent;
+import io.jvirt.node.sync.LibvirtGuestRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The all-in-one platform of {@code jvirt up}: the API server, the controllers and one node agent (with its own
+ * libvirtd) in one process. The controllers and the node agent reach the API server only through its HTTPS API
+ * with the admin kubeconfig, exactly as they would reach a real kube-apiserver.
+ */
+public final class Platform implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Platform.class);
+    /** KubeVirt's install namespace and CR name. */
+    public static final String INSTALL_NAMESPACE = "kubevirt";
+
+    private final ApiServer server;
+    private final KubernetesClient client;
+    private final ControllerManager controllers;
+    private final NodeAgent agent;
+    private final LibvirtHypervisor hypervisor;
+
+    private Platform(ApiServer server, KubernetesClient client, ControllerManager controllers, NodeAgent agent,
+                     LibvirtHypervisor hypervisor) {
+        this.server = server;
+        this.client = client;
+        this.controllers = controllers;
+        this.agent = agent;
+        this.hypervisor = hypervisor;
+    }
+
+    /** Where containerDisk images are kept for a data dir (`jvirt image import`). */
+    public static Path imageDir(Path dataDir) {
+        return dataDir.resolve("images");
+    }
+
+    public static Platform start(ApiServer.Config config) throws Exception {
+        ApiServer server = ApiServer.start(config);
+        try {
+            ensureKubevirtCr(server);
+            KubernetesClient client = new KubernetesClientBuilder()
+                    .withConfig(Config.fromKubeconfig(Files.readString(server.componentsKubeconfig()))).build();
+            KubeApi api = new KubeApi(client);
+            ControllerManager controllers = new ControllerManager(api, INSTALL_NAMESPACE,
+                    (vmi, cfg) -> PodResources.compute(vmi, cfg, MemoryOverhead.of(vmi.path("spec"), cfg)));
+            controllers.start();
+
+            Path dir = config.dataDir();
+            LibvirtDaemon daemon = new LibvirtDaemon(dir);
+            daemon.ensureStarted();
+            LibvirtHypervisor hypervisor = LibvirtHypervisor.connect(daemon);
+            boolean kvm = new KvmProbe(dir).works() && !controllers.config().get().useEmulation();
+            VmiRuntime runtime = new VmiRuntime(dir, hypervisor, new ImageStore(imageDir(dir)), kvm);
+            NodeAgent agent = new NodeAgent(api, new LibvirtGuestRuntime(runtime, hypervisor, kvm));
+            agent.start(HostFacts.read());
+            LOG.info("platform ready: API server, controllers and node agent ({})", kvm ? "KVM" : "software emulation");
+            return new Platform(server, client, controllers, agent, hypervisor);
+        } catch (Exception e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /** The {@code KubeVirt} CR {@code kubevirt/kubevirt} exists from the start, as after KubeVirt's install. */
+    private static void ensureKubevirtCr(ApiServer server) {
+        ResourceType kv = server.objects().catalog().find("kubevirt.io", "v1", "kubevirts").orElseThrow();
+        ObjectNode cr = Json.object();
+        cr.put("apiVersion", "kubevirt.io/v1");
+        cr.put("kind", "KubeVirt");
+        cr.putObject("metadata").put("name", "kubevirt").put("namespace", INSTALL_NAMESPACE);
+        ObjectNode conf = cr.putObject("spec").putObject("configuration");
+        conf.putObject("developerConfiguration").putArray("featureGates");
+        try {
+            server.objects().create(kv, INSTALL_NAMESPACE, cr, RequestOptions.internal());
+        } catch (ApiException e) {
+            if (e.code() != 409) {
+                throw e;
+            }
+        }
+        server.objects().modify(kv, INSTALL_NAMESPACE, "kubevirt", "status", o -> {
+            if ("Deployed".equals(o.path("status").path("phase").asText())) {
+                return null;
+            }
+            Json.with(o, "status").put("phase", "Deployed");
+            return o;
+        });
+    }
+
+    public ApiServer server() {
+        return server;
+    }
+
+    /** Stops this process's parts; guests keep running under libvirt and are re-adopted on the next start. */
+    @Override
+    public void close() {
+        agent.close();
+        controllers.close();
+        client.close();
+        try {
+            hypervisor.close();
+        } catch (Exception e) {
+            LOG.debug("closing the libvirt connection: {}", e.toString());
+        }
+        server.close();
+    }
+}

@@ -1,0 +1,181 @@
+package io.jvirt.controller.kube;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The controllers' and node agent's whole view of the platform: the Kubernetes API through fabric8, with objects
+ * as Jackson trees (the same JSON the API stores, unknown fields and all). Nothing here knows whether the server
+ * is jvirt's embedded one or a real kube-apiserver.
+ */
+public final class KubeApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final KubernetesClient client;
+
+    public KubeApi(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    private NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>> ops(Kind kind, String namespace) {
+        var all = client.genericKubernetesResources(kind.context);
+        return kind.namespaced ? all.inNamespace(namespace) : all;
+    }
+
+    public static ObjectNode tree(GenericKubernetesResource r) {
+        return r == null ? null : JSON.valueToTree(r);
+    }
+
+    private GenericKubernetesResource resource(JsonNode tree) {
+        return JSON.convertValue(tree, GenericKubernetesResource.class);
+    }
+
+    public Optional<ObjectNode> get(Kind kind, String namespace, String name) {
+        return Optional.ofNullable(tree(ops(kind, namespace).withName(name).get()));
+    }
+
+    public List<ObjectNode> list(Kind kind, String namespace) {
+        var all = client.genericKubernetesResources(kind.context);
+        var list = kind.namespaced && namespace == null ? all.inAnyNamespace().list() : ops(kind, namespace).list();
+        return list.getItems().stream().map(KubeApi::tree).toList();
+    }
+
+    public ObjectNode create(Kind kind, String namespace, ObjectNode object) {
+        object.put("apiVersion", kind.apiVersion());
+        object.put("kind", kind.kind);
+        return tree(ops(kind, namespace).resource(resource(object)).create());
+    }
+
+    /** JSON merge patch of the main resource. */
+    public ObjectNode patch(Kind kind, String namespace, String name, ObjectNode mergePatch) {
+        return tree(ops(kind, namespace).withName(name)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), mergePatch.toString()));
+    }
+
+    /** JSON merge patch of the status subresource; {@code statusPatch} is the patch of {@code status} itself. */
+    public ObjectNode patchStatus(Kind kind, String namespace, String name, ObjectNode statusPatch) {
+        ObjectNode patch = JSON.createObjectNode();
+        patch.set("status", statusPatch);
+        return tree(ops(kind, namespace).withName(name).subresource("status")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
+    }
+
+    /** JSON patch (RFC 6902) of the main resource, e.g. with a {@code test} of resourceVersion. */
+    public ObjectNode jsonPatch(Kind kind, String namespace, String name, JsonNode ops) {
+        return tree(ops(kind, namespace).withName(name).patch(PatchContext.of(PatchType.JSON), ops.toString()));
+    }
+
+    /** Replaces the status (optimistic concurrency on the object's resourceVersion). */
+    public ObjectNode updateStatus(Kind kind, String namespace, ObjectNode object) {
+        return tree(ops(kind, namespace).resource(resource(object)).updateStatus());
+    }
+
+    /** Deletes with background propagation; false when it was already gone. */
+    public boolean delete(Kind kind, String namespace, String name) {
+        try {
+            return !ops(kind, namespace).withName(name).delete().isEmpty();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Deletes immediately (grace period 0), as a kubelet confirms a pod's termination. */
+    public boolean deleteNow(Kind kind, String namespace, String name) {
+        try {
+            return !ops(kind, namespace).withName(name).withGracePeriod(0).delete().isEmpty();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Starts an informer over all namespaces, calling {@code onChange} with (namespace, name) of every change. */
+    public SharedIndexInformer<GenericKubernetesResource> inform(Kind kind, ObjectHandler onChange) {
+        var all = client.genericKubernetesResources(kind.context);
+        ResourceEventHandler<GenericKubernetesResource> h = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(GenericKubernetesResource obj) {
+                onChange.changed(tree(obj), null);
+            }
+
+            @Override
+            public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+                onChange.changed(tree(newObj), tree(oldObj));
+            }
+
+            @Override
+            public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+                onChange.changed(tree(obj), tree(obj));
+            }
+        };
+        return kind.namespaced ? all.inAnyNamespace().inform(h, 0) : all.inform(h, 0);
+    }
+
+    /** Receives informer changes: the current object and, for updates and deletes, the previous one. */
+    @FunctionalInterface
+    public interface ObjectHandler {
+        void changed(ObjectNode object, ObjectNode previous);
+    }
+
+    public static String ns(JsonNode obj) {
+        return obj.path("metadata").path("namespace").asText(null);
+    }
+
+    public static String name(JsonNode obj) {
+        return obj.path("metadata").path("name").asText();
+    }
+
+    public static String uid(JsonNode obj) {
+        return obj.path("metadata").path("uid").asText();
+    }
+
+    public static ObjectNode parse(String json) {
+        try {
+            return (ObjectNode) JSON.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ObjectNode object() {
+        return JSON.createObjectNode();
+    }
+
+    /** Runs {@code action}, treating 404 (already gone) and 409 (someone else changed it; we will be requeued) as done. */
+    public static void tolerant(Runnable action, Consumer<KubernetesClientException> onOther) {
+        try {
+            action.run();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404 && e.getCode() != 409) {
+                onOther.accept(e);
+            }
+        }
+    }
+}

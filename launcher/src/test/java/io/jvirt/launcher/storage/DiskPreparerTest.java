@@ -1,0 +1,116 @@
+package io.jvirt.launcher.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvirt.launcher.domain.PreparedDisk;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DiskPreparerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void tools() {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-img")), "qemu-img not installed");
+        Assumptions.assumeTrue(IsoReader.available(), "xorriso not installed");
+    }
+
+    static JsonNode vmi(String volumes) throws Exception {
+        return JSON.readTree("""
+                {"metadata":{"name":"v","namespace":"ns","uid":"u"},"spec":{"domain":{},"volumes":%s}}"""
+                .formatted(volumes));
+    }
+
+    @Test
+    void preparesContainerDiskEmptyDiskAndCloudInit() throws Exception {
+        ImageStore store = new ImageStore(tmp.resolve("images"));
+        ImageStore.Image img = store.importImage("quay.io/kubevirt/cirros-container-disk-demo",
+                ImageStoreTest.image(tmp, "c.qcow2", "qcow2", 128L << 20));
+        DiskPreparer preparer = new DiskPreparer(store);
+        Path dir = tmp.resolve("vmis/ns/v");
+
+        Map<String, PreparedDisk> disks = preparer.prepare(vmi("""
+                [{"name":"root","containerDisk":{"image":"quay.io/kubevirt/cirros-container-disk-demo:latest"}},
+                 {"name":"scratch","emptyDisk":{"capacity":"2Gi"}},
+                 {"name":"ci","cloudInitNoCloud":{"userData":"#cloud-config\\n"}}]"""), dir, n -> null);
+
+        assertThat(disks.keySet()).containsExactly("root", "scratch", "ci");
+
+        PreparedDisk root = disks.get("root");
+        assertThat(root.path()).isEqualTo(dir.resolve("disks/root.qcow2")).isRegularFile();
+        assertThat(root.format()).isEqualTo("qcow2");
+        assertThat(root.backingPath()).isEqualTo(img.path());
+        assertThat(root.backingFormat()).isEqualTo("qcow2");
+        assertThat(root.readOnlyMedia()).isFalse();
+        QemuImg.Info overlay = new QemuImg().info(root.path(), false);
+        assertThat(overlay.backingFile()).isEqualTo(img.path().toString());
+        assertThat(overlay.virtualSize()).isEqualTo(128L << 20);
+
+        PreparedDisk scratch = disks.get("scratch");
+        assertThat(scratch.format()).isEqualTo("qcow2");
+        assertThat(scratch.backingPath()).isNull();
+        assertThat(new QemuImg().info(scratch.path(), false).virtualSize()).isEqualTo(2L << 30);
+
+        PreparedDisk ci = disks.get("ci");
+        assertThat(ci.path()).isEqualTo(dir.resolve("cloud-init/ci/noCloud.iso"));
+        assertThat(ci.format()).isEqualTo("raw");
+        assertThat(ci.readOnlyMedia()).isTrue();
+        assertThat(IsoReader.volumeId(ci.path())).isEqualTo("cidata");
+
+        // O_DIRECT: the probe answers the same for every file of this file system
+        boolean direct = DiskPreparer.directIoSupported(dir.resolve("disks/root.qcow2"));
+        assertThat(scratch.directIoSupported()).isEqualTo(direct);
+        assertThat(DiskPreparer.directIoSupported(dir.resolve("does-not-exist"))).isEqualTo(direct);
+
+        // preparing again recreates the ephemeral disks
+        Files.writeString(dir.resolve("marker"), "x");
+        Map<String, PreparedDisk> again = preparer.prepare(vmi("""
+                [{"name":"root","containerDisk":{"image":"quay.io/kubevirt/cirros-container-disk-demo"}}]"""),
+                dir, n -> null);
+        assertThat(again.get("root").path()).isRegularFile();
+
+        preparer.cleanup(dir);
+        assertThat(dir).doesNotExist();
+        assertThat(img.path()).exists(); // the image store is not touched
+    }
+
+    @Test
+    void unsupportedAndMissing() throws Exception {
+        DiskPreparer preparer = new DiskPreparer(new ImageStore(tmp.resolve("images")));
+        Path dir = tmp.resolve("vmi");
+        assertThatThrownBy(() -> preparer.prepare(vmi("""
+                [{"name":"data","persistentVolumeClaim":{"claimName":"pvc1"}}]"""), dir, n -> null))
+                .isInstanceOfSatisfying(UnsupportedVolumeException.class, e -> {
+                    assertThat(e.volume()).isEqualTo("data");
+                    assertThat(e.sourceType()).isEqualTo("persistentVolumeClaim");
+                })
+                .hasMessage("volume 'data': volume source 'persistentVolumeClaim' is not supported on this node");
+        assertThatThrownBy(() -> preparer.prepare(vmi("""
+                [{"name":"eph","ephemeral":{"persistentVolumeClaim":{"claimName":"golden"}}}]"""), dir, n -> null))
+                .isInstanceOf(UnsupportedVolumeException.class)
+                .hasMessageContaining("volume 'eph'").hasMessageContaining("'golden'")
+                .hasMessageContaining("does not provide PVC storage yet");
+        assertThatThrownBy(() -> preparer.prepare(vmi("""
+                [{"name":"root","containerDisk":{"image":"quay.io/nope/disk"}}]"""), dir, n -> null))
+                .isInstanceOf(ImageNotFoundException.class)
+                .hasMessageContaining("jvirt image import quay.io/nope/disk:latest FILE");
+        assertThatThrownBy(() -> preparer.prepare(vmi("""
+                [{"name":"e","emptyDisk":{}}]"""), dir, n -> null))
+                .isInstanceOf(StorageException.class).hasMessageContaining("emptyDisk.capacity");
+        assertThatThrownBy(() -> preparer.prepare(vmi("""
+                [{"name":"../x","emptyDisk":{"capacity":"1Mi"}}]"""), dir, n -> null))
+                .isInstanceOf(StorageException.class).hasMessageContaining("invalid volume name");
+    }
+}
