@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds, once, and caches the jvirt test guest: a tiny cirros-like guest made only of Debian packages (the
-# linux-image-amd64 kernel, its modules, busybox-static, syslinux). See docs/test-guest.md.
+# linux-image-amd64 kernel, its modules, busybox-static, syslinux, shim-signed, grub-efi-amd64-signed). See
+# docs/test-guest.md.
 #
 #   scripts/build-test-guest.sh [--out DIR] [--force]     (--force: rebuild even when the stamp matches)
 #
@@ -8,8 +9,8 @@
 #   vmlinuz      the Debian kernel, for kernelBoot
 #   initrd.img   our initramfs (busybox + modules + /init), for kernelBoot
 #   cmdline      the kernel command line to use with them
-#   disk.qcow2   a bootable disk (MBR + FAT + syslinux; BIOS, and UEFI without secure boot) with the same kernel,
-#                initramfs and command line
+#   disk.qcow2   a bootable disk (MBR + FAT; BIOS: syslinux, UEFI with or without secure boot: Debian's signed
+#                shim + GRUB) with the same kernel, initramfs and command line
 #   stamp        hash of the inputs; the build is skipped while it matches
 # Progress goes to stderr; the last line on stdout is DIR. As root, missing Debian packages are installed.
 set -euo pipefail
@@ -81,7 +82,9 @@ KPKG_VERSION=$(dpkg-query -W -f='${Version}' "${KPKG:-linux-image-$KVER}" 2>/dev
 input_hash() {
   {
     echo "kernel $KVER $KPKG_VERSION"
-    echo "busybox $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || true)"
+    for p in busybox-static shim-signed grub-efi-amd64-signed; do
+      echo "$p $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)"
+    done
     sha256sum "$SELF" | cut -d' ' -f1
     (cd "$SRC" && find . -type f ! -name smoke.sh -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
     (cd "$SRC" && find . -type f ! -name smoke.sh -perm -u+x -print | LC_ALL=C sort)
@@ -103,26 +106,36 @@ fi
 START=$(date +%s)
 log "building the test guest (kernel $KVER, package $KPKG_VERSION) into $OUT"
 ensure_pkgs mtools syslinux syslinux-common qemu-utils cpio gzip
-pkg_installed syslinux-efi || (apt_install syslinux-efi) || log "warning: syslinux-efi not installed; no UEFI boot"
 
 WORK=$(mktemp -d "$OUT/.build.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 STAGE="$WORK/initramfs"
 mkdir -p "$STAGE"
 
-# --- busybox: the static binary of busybox-static, installed or just downloaded (never replacing busybox) ---------
-BUSYBOX=""
-if pkg_installed busybox-static && [ -x /bin/busybox ]; then
-  BUSYBOX=/bin/busybox
-else
-  log "fetching busybox-static (apt-get download)"
-  if ! dl=$(cd "$WORK" && apt-get download busybox-static 2>&1); then
-    echo "$dl" >&2
-    die "cannot download busybox-static (apt-get download busybox-static)"
+# deb_file PKG PATH: PATH from package PKG, installed or else fetched with `apt-get download` and unpacked in $WORK
+# (never installed: busybox-static would replace busybox, and the boot loader packages' scripts touch /boot).
+deb_file() {
+  local pkg=$1 path=$2 dl
+  if pkg_installed "$pkg" && [ -f "$path" ]; then echo "$path"; return 0; fi
+  if [ ! -d "$WORK/deb/$pkg" ]; then
+    log "fetching $pkg (apt-get download)"
+    mkdir -p "$WORK/deb/$pkg"
+    if ! dl=$(cd "$WORK/deb" && apt-get download "$pkg" 2>&1); then
+      if [ "$(id -u)" = 0 ] && [ "$APT_UPDATED" = 0 ] && [ ! -e "$WORK/deb/.updated" ]; then
+        apt-get update -qq >&2 || true; touch "$WORK/deb/.updated"
+        dl=$(cd "$WORK/deb" && apt-get download "$pkg" 2>&1) || { echo "$dl" >&2; return 1; }
+      else
+        echo "$dl" >&2; return 1
+      fi
+    fi
+    dpkg-deb -x "$WORK/deb/${pkg}"_*.deb "$WORK/deb/$pkg"
   fi
-  dpkg-deb -x "$WORK"/busybox-static_*.deb "$WORK/bb"
-  BUSYBOX="$WORK/bb/bin/busybox"
-fi
+  [ -f "$WORK/deb/$pkg$path" ] || return 1
+  echo "$WORK/deb/$pkg$path"
+}
+
+# --- busybox: the static binary of busybox-static ----------------------------------------------------------------
+BUSYBOX=$(deb_file busybox-static /bin/busybox) || die "cannot get busybox-static"
 if command -v file >/dev/null && ! file -L "$BUSYBOX" | grep -q 'statically linked'; then
   die "$BUSYBOX is not statically linked (need busybox-static)"
 fi
@@ -221,7 +234,7 @@ MBR_BIN=/usr/lib/syslinux/mbr/mbr.bin
 [ -f "$MBR_BIN" ] || die "$MBR_BIN missing (syslinux-common)"
 MIB=$((1024 * 1024))
 payload=$(( $(stat -c %s "$WORK/vmlinuz") + $(stat -c %s "$WORK/initrd.img") ))
-PART_MIB=$(( (payload + MIB - 1) / MIB + 8 ))
+PART_MIB=$(( (payload + MIB - 1) / MIB + 16 )) # + boot loaders (~6 MiB) and slack
 [ "$PART_MIB" -ge 32 ] || PART_MIB=32
 FAT="$WORK/fat.img"
 truncate -s $((PART_MIB * MIB)) "$FAT"
@@ -231,17 +244,20 @@ sed "s|@APPEND@|$APPEND|" "$SRC/syslinux.cfg" >"$WORK/syslinux.cfg"
 mcopy -i "$FAT" "$WORK/vmlinuz" ::/vmlinuz
 mcopy -i "$FAT" "$WORK/initrd.img" ::/initrd.img
 mcopy -i "$FAT" "$WORK/syslinux.cfg" ::/syslinux.cfg
-EFI_BIN=/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi
-EFI_LDLINUX=/usr/lib/syslinux/modules/efi64/ldlinux.e64
+# UEFI: the removable-media path runs Debian's shim (signed by Microsoft's UEFI CA), which runs Debian's GRUB, which
+# verifies and boots the Debian kernel: boots with secure boot (Microsoft keys enrolled) and without. The signed
+# GRUB reads its configuration from /EFI/debian/grub.cfg (its built-in prefix).
 UEFI=no
-if [ -f "$EFI_BIN" ] && [ -f "$EFI_LDLINUX" ]; then
-  mmd -i "$FAT" ::/EFI ::/EFI/BOOT
-  mcopy -i "$FAT" "$EFI_BIN" ::/EFI/BOOT/BOOTX64.EFI
-  mcopy -i "$FAT" "$EFI_LDLINUX" ::/EFI/BOOT/ldlinux.e64
-  mcopy -i "$FAT" "$WORK/syslinux.cfg" ::/EFI/BOOT/syslinux.cfg
+if SHIM=$(deb_file shim-signed /usr/lib/shim/shimx64.efi.signed) &&
+   GRUB_EFI=$(deb_file grub-efi-amd64-signed /usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed); then
+  sed "s|@APPEND@|$APPEND|" "$SRC/grub.cfg" >"$WORK/grub.cfg"
+  mmd -i "$FAT" ::/EFI ::/EFI/BOOT ::/EFI/debian
+  mcopy -i "$FAT" "$SHIM" ::/EFI/BOOT/BOOTX64.EFI
+  mcopy -i "$FAT" "$GRUB_EFI" ::/EFI/BOOT/grubx64.efi
+  mcopy -i "$FAT" "$WORK/grub.cfg" ::/EFI/debian/grub.cfg
   UEFI=yes
 else
-  log "warning: syslinux-efi not available; the disk boots with BIOS only"
+  log "warning: shim-signed or grub-efi-amd64-signed unavailable; the disk boots with BIOS only"
 fi
 syslinux --install "$FAT" >&2
 

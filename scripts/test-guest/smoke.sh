@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the jvirt test guest: builds it (scripts/build-test-guest.sh, cached), then boots it under QEMU with
 # software emulation (TCG) in both forms and checks what the platform relies on:
-#   - kernel boot (-kernel/-initrd/-append) and disk boot (disk.qcow2 on virtio, BIOS; also UEFI/OVMF if present)
+#   - kernel boot (-kernel/-initrd/-append) and disk boot (disk.qcow2 on virtio, BIOS; also UEFI/OVMF, with and
+#     without secure boot, if OVMF is installed)
 #   - NoCloud (cidata) and ConfigDrive (config-2) seeds: hostname set, #! user-data run with output on the console
 #   - the "jvirt-guest login:" prompt, then an interactive root shell on the serial console
 #   - ACPI shutdown (monitor system_powerdown): the guest powers off and QEMU exits by itself
@@ -9,7 +10,7 @@
 #
 #   scripts/test-guest/smoke.sh [--out DIR] [--no-uefi] [--keep]
 #     --out DIR   guest directory (as for build-test-guest.sh)
-#     --no-uefi   skip the OVMF case
+#     --no-uefi   skip the OVMF cases
 #     --keep      keep the work directory (serial logs) even when everything passes
 # Needs qemu-system-x86, xorriso and python3 (or socat) - installed when missing and run as root.
 set -euo pipefail
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     --out) OUT_ARGS=(--out "$2"); shift 2 ;;
     --no-uefi) UEFI=0; shift ;;
     --keep) KEEP=1; shift ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "smoke: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -98,9 +99,11 @@ wait_log() { # LOG PATTERN TIMEOUT: 0 once LOG contains PATTERN (fixed string)
 
 RESULTS=()
 FAILED=0
-# run_case NAME FORM(kernel|disk|uefi) SEED(nocloud|configdrive|none)[:cdrom|:virtio] STOP(acpi|poweroff|reboot) HOST
+# run_case NAME FORM SEED[:BUS] STOP HOST [COMMAND EXPECTED]
+#   FORM kernel|disk|uefi|uefi-sb, SEED nocloud|configdrive|none, BUS cdrom|virtio, STOP acpi|poweroff|reboot;
+#   COMMAND is typed on the console shell and must print EXPECTED.
 run_case() {
-  local name=$1 form=$2 seed=${3%%:*} bus=cdrom stop=$4 host=$5
+  local name=$1 form=$2 seed=${3%%:*} bus=cdrom stop=$4 host=$5 check_cmd=${6:-} check_out=${7:-} mem=256
   case "$3" in *:virtio) bus=virtio ;; esac
   local dir="$WORK/$name" args=() why="" boot_s="-" stop_s="-" start stop_start fd rc
   mkdir -p "$dir"
@@ -108,9 +111,18 @@ run_case() {
     kernel) args=(-kernel "$GUEST/vmlinuz" -initrd "$GUEST/initrd.img" -append "$(cat "$GUEST/cmdline")") ;;
     disk) qemu-img create -q -f qcow2 -F qcow2 -b "$GUEST/disk.qcow2" "$dir/disk.qcow2"
           args=(-machine q35 -drive "file=$dir/disk.qcow2,if=virtio") ;;
+    # UEFI: GRUB needs more than 256 MiB to place the kernel (init_size 64 MiB) in OVMF's memory map.
     uefi) qemu-img create -q -f qcow2 -F qcow2 -b "$GUEST/disk.qcow2" "$dir/disk.qcow2"
           cp /usr/share/OVMF/OVMF_VARS_4M.fd "$dir/vars.fd"
+          mem=512
           args=(-machine q35 -drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
+                -drive "if=pflash,format=raw,file=$dir/vars.fd" -drive "file=$dir/disk.qcow2,if=virtio") ;;
+    # Secure boot enforced, Microsoft keys enrolled (what KubeVirt's default EFI uses).
+    uefi-sb) qemu-img create -q -f qcow2 -F qcow2 -b "$GUEST/disk.qcow2" "$dir/disk.qcow2"
+          cp /usr/share/OVMF/OVMF_VARS_4M.ms.fd "$dir/vars.fd"
+          mem=512
+          args=(-machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on
+                -drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
                 -drive "if=pflash,format=raw,file=$dir/vars.fd" -drive "file=$dir/disk.qcow2,if=virtio") ;;
   esac
   if [ "$seed" != none ]; then
@@ -122,7 +134,7 @@ run_case() {
   mkfifo "$dir/console.in"
   exec {fd}<>"$dir/console.in"
   start=$(now)
-  qemu-system-x86_64 -accel tcg -m 256 -nographic -nic user,model=virtio-net-pci \
+  qemu-system-x86_64 -accel tcg -m "$mem" -nographic -nic user,model=virtio-net-pci \
     -monitor "unix:$dir/monitor.sock,server,nowait" "${args[@]}" <"$dir/console.in" >"$dir/console.log" 2>&1 &
   QEMU_PID=$!
   if ! wait_log "$dir/console.log" "jvirt-guest login:" "$BOOT_TIMEOUT"; then
@@ -137,6 +149,10 @@ run_case() {
       # The console is an interactive root shell.
       printf 'echo "shell-says-$((6 * 7)) $(id -u) $(hostname)"\n' >&"$fd"
       wait_log "$dir/console.log" "shell-says-42 0 $host" 60 || why="console shell did not answer"
+      if [ -z "$why" ] && [ -n "$check_cmd" ]; then
+        printf '%s\n' "$check_cmd" >&"$fd"
+        wait_log "$dir/console.log" "$check_out" 60 || why="'$check_cmd' did not print '$check_out'"
+      fi
     fi
   fi
   if [ -z "$why" ]; then
@@ -183,8 +199,10 @@ run_case disk-configdrive-sata disk configdrive:cdrom acpi smoke-configdrive
 run_case kernel-typed-poweroff kernel nocloud:virtio poweroff smoke-nocloud
 run_case disk-noseed-typed-reboot disk none reboot jvirt-guest
 if [ "$UEFI" = 1 ]; then
-  if [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ]; then
+  if [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] && [ -f /usr/share/OVMF/OVMF_CODE_4M.secboot.fd ]; then
     run_case uefi-disk-nocloud-virtio uefi nocloud:virtio acpi smoke-nocloud
+    run_case uefi-sb-disk-configdrive uefi-sb configdrive:cdrom acpi smoke-configdrive \
+      'dmesg | grep -q "Secure boot enabled" && echo "secure-boot-$((2 * 21))"' secure-boot-42
   else
     log "OVMF not installed; UEFI case skipped"
   fi
