@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.jvirt.api.kubevirt.MemoryOverhead;
-import io.jvirt.api.kubevirt.PodResources;
 import io.jvirt.api.resources.ResourceType;
 import io.jvirt.apiserver.ApiServer;
 import io.jvirt.apiserver.http.ApiException;
@@ -64,8 +62,7 @@ public final class Platform implements AutoCloseable {
             KubernetesClient client = new KubernetesClientBuilder()
                     .withConfig(Config.fromKubeconfig(Files.readString(server.componentsKubeconfig()))).build();
             KubeApi api = new KubeApi(client);
-            ControllerManager controllers = new ControllerManager(api, INSTALL_NAMESPACE,
-                    (vmi, cfg) -> PodResources.compute(vmi, cfg, MemoryOverhead.of(vmi.path("spec"), cfg)));
+            ControllerManager controllers = new ControllerManager(api, INSTALL_NAMESPACE);
             controllers.start();
 
             Path dir = config.dataDir();

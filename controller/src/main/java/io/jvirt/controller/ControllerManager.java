@@ -1,13 +1,13 @@
 package io.jvirt.controller;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvirt.api.kubevirt.MemoryOverhead;
+import io.jvirt.api.kubevirt.PodResources;
 import io.jvirt.controller.config.ClusterConfigSource;
 import io.jvirt.controller.kube.KubeApi;
+import io.jvirt.controller.node.NodeController;
 import io.jvirt.controller.vm.VmController;
 import io.jvirt.controller.vmi.VmiController;
 
-import java.util.function.BiFunction;
 
 /**
  * Runs the cluster-wide controllers (virt-controller's part) against any Kubernetes API: the live cluster
@@ -17,16 +17,15 @@ public final class ControllerManager implements AutoCloseable {
     private final ClusterConfigSource config;
     private final VmController vms;
     private final VmiController vmis;
+    private final NodeController nodes;
 
-    /**
-     * @param installNamespace where the KubeVirt CR and the legacy kubevirt-config ConfigMap live
-     * @param podResources     the launcher pod's compute resources for a VMI under a cluster configuration
-     */
-    public ControllerManager(KubeApi api, String installNamespace,
-                             BiFunction<JsonNode, io.jvirt.api.kubevirt.ClusterConfig, ObjectNode> podResources) {
+    /** @param installNamespace where the KubeVirt CR and the legacy kubevirt-config ConfigMap live */
+    public ControllerManager(KubeApi api, String installNamespace) {
         this.config = new ClusterConfigSource(api, installNamespace);
         this.vms = new VmController(api);
-        this.vmis = new VmiController(api, vmi -> podResources.apply(vmi, config.get()));
+        this.vmis = new VmiController(api, vmi -> MemoryOverhead.of(vmi.path("spec"), config.get()),
+                (vmi, overhead) -> PodResources.compute(vmi, config.get(), overhead));
+        this.nodes = new NodeController(api, NodeController.STALE_AFTER);
     }
 
     public ClusterConfigSource config() {
@@ -37,10 +36,12 @@ public final class ControllerManager implements AutoCloseable {
         config.start();
         vmis.start();
         vms.start();
+        nodes.start();
     }
 
     @Override
     public void close() {
+        nodes.close();
         vms.close();
         vmis.close();
         config.close();

@@ -17,7 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.BiFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * The VirtualMachineInstance controller: schedules a VMI onto a node (the launcher Pod, bound to the node the
@@ -31,9 +32,12 @@ public final class VmiController implements AutoCloseable {
     /** The finalizer the VMI mutator adds; the node agent removes it once the domain is gone. */
     public static final String NODE_FINALIZER = "kubevirt.io/foregroundDeleteVirtualMachine";
     private static final Duration UNSCHEDULABLE_RETRY = Duration.ofSeconds(5);
+    /** Where KubeVirt reports a VMI's computed memory overhead. */
+    public static final String OVERHEAD_ANNOTATION = "kubevirt.io/memory-overhead-bytes";
 
     private final KubeApi api;
-    private final Function<JsonNode, ObjectNode> podResources;
+    private final ToLongFunction<JsonNode> overhead;
+    private final BiFunction<JsonNode, Long, ObjectNode> podResources;
     private final ControllerLoop loop;
     private SharedIndexInformer<GenericKubernetesResource> vmis;
     private SharedIndexInformer<GenericKubernetesResource> pods;
@@ -45,9 +49,15 @@ public final class VmiController implements AutoCloseable {
     private final java.util.Map<String, Instant> podsInFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Duration IN_FLIGHT_GRACE = Duration.ofSeconds(30);
 
-    /** @param podResources computes the launcher's compute-container resources for a VMI */
-    public VmiController(KubeApi api, Function<JsonNode, ObjectNode> podResources) {
+    /**
+     * @param overhead     the memory overhead of a VMI (bytes), reported as KubeVirt does in the
+     *                     {@code kubevirt.io/memory-overhead-bytes} annotation
+     * @param podResources the launcher's compute-container resources for a VMI and its overhead
+     */
+    public VmiController(KubeApi api, ToLongFunction<JsonNode> overhead,
+                         BiFunction<JsonNode, Long, ObjectNode> podResources) {
         this.api = api;
+        this.overhead = overhead;
         this.podResources = podResources;
         this.loop = new ControllerLoop("vmi-controller", this::reconcile);
     }
@@ -162,7 +172,14 @@ public final class VmiController implements AutoCloseable {
         if (pending != null && pending.plus(IN_FLIGHT_GRACE).isAfter(Instant.now())) {
             return Duration.ofMillis(500); // our pod exists; the informer has not shown it yet
         }
-        ObjectNode resources = podResources.apply(vmi);
+        long overheadBytes = overhead.applyAsLong(vmi);
+        String annotated = vmi.path("metadata").path("annotations").path(OVERHEAD_ANNOTATION).asText("");
+        if (!annotated.equals(Long.toString(overheadBytes))) {
+            ObjectNode patch = JsonNodeFactory.instance.objectNode();
+            patch.putObject("metadata").putObject("annotations").put(OVERHEAD_ANNOTATION, Long.toString(overheadBytes));
+            vmi = api.patch(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), patch);
+        }
+        ObjectNode resources = podResources.apply(vmi, overheadBytes);
         ObjectNode podTemplate = LauncherPod.render(vmi, resources, null);
         List<ObjectNode> allNodes = nodes.getStore().list().stream().map(KubeApi::tree).toList();
         List<ObjectNode> activePods = pods.getStore().list().stream().map(KubeApi::tree)
