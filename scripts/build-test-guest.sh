@@ -78,7 +78,8 @@ KPKG=$(dpkg-query -S "$KERNEL" 2>/dev/null | head -n 1 | cut -d: -f1)
 KPKG_VERSION=$(dpkg-query -W -f='${Version}' "${KPKG:-linux-image-$KVER}" 2>/dev/null || echo unknown)
 
 # --- cache --------------------------------------------------------------------------------------------------------
-# Inputs: this script, every file of scripts/test-guest but the smoke test, the kernel and busybox versions.
+# Inputs: this script, every file of scripts/test-guest but the smoke test, the kernel version and the versions of
+# the installed busybox-static, shim-signed and grub-efi-amd64-signed.
 input_hash() {
   {
     echo "kernel $KVER $KPKG_VERSION"
@@ -224,7 +225,10 @@ log "${#LOAD_ORDER[@]} kernel modules"
 
 # --- initramfs (fixed timestamps: the same inputs give the same bytes) ---------------------------------------------
 find "$STAGE" -exec touch -h -d @0 {} +
-(cd "$STAGE" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 -n >"$WORK/initrd.img"
+CPIO_REPRO=""
+cpio --help 2>/dev/null | grep -q -- --reproducible && CPIO_REPRO=--reproducible
+(cd "$STAGE" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 $CPIO_REPRO --quiet) |
+  gzip -9 -n >"$WORK/initrd.img"
 cp "$KERNEL" "$WORK/vmlinuz"
 echo "$APPEND" >"$WORK/cmdline"
 

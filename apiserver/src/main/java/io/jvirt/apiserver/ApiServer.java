@@ -5,6 +5,7 @@ import io.jvirt.api.schema.OpenApiV2Proto;
 import io.jvirt.api.schema.OpenApiV3;
 import io.jvirt.apiserver.admission.AdmissionChain;
 import io.jvirt.apiserver.admission.SchemaValidation;
+import io.jvirt.apiserver.admission.kubevirt.InstancetypeAdmission;
 import io.jvirt.apiserver.admission.kubevirt.KubevirtAdmission;
 import io.jvirt.apiserver.admission.kubevirt.StoreClusterConfig;
 import io.jvirt.apiserver.http.ApiHandler;
@@ -103,7 +104,8 @@ public final class ApiServer implements AutoCloseable {
         ResourceCatalog catalog = ResourceCatalog.standard();
         store = SqliteStore.open(dir, new Fields(catalog));
         admission = new AdmissionChain().add(new SchemaValidation())
-                .add(new KubevirtAdmission(new StoreClusterConfig(store)));
+                .add(new KubevirtAdmission(new StoreClusterConfig(store)))
+                .add(new InstancetypeAdmission(store));
         objects = new ObjectService(store, catalog, admission);
         watches = new WatchStreams(store);
         namespaces = new NamespaceLifecycle(objects);

@@ -59,7 +59,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  * ApiServerBench --repo DIR [--out FILE] [--creates1 2000] [--creates32 8000] [--threads 32] [--lists 20]
- *                [--watch-writes 1000] [--server-flags "..."]   (extra JVM flags for the server, e.g. JFR)
+ *                [--watch-writes 1000] [--raw-creates1 1000] [--raw-creates32 4000] [--concurrent-listers 4]
+ *                [--lists-per-lister 5] [--server-flags "..."]   (extra JVM flags for the server, e.g. JFR)
  * </pre>
  */
 public final class ApiServerBench {

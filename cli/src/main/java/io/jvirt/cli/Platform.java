@@ -59,6 +59,7 @@ public final class Platform implements AutoCloseable {
         ApiServer server = ApiServer.start(config);
         try {
             ensureKubevirtCr(server);
+            ensureDefaultInstancetypes(server);
             KubernetesClient client = new KubernetesClientBuilder()
                     .withConfig(Config.fromKubeconfig(Files.readString(server.componentsKubeconfig()))).build();
             KubeApi api = new KubeApi(client);
@@ -104,6 +105,25 @@ public final class Platform implements AutoCloseable {
             Json.with(o, "status").put("phase", "Deployed");
             return o;
         });
+    }
+
+    /** The flavors of {@code default-instancetypes.yaml}, created when absent (an admin may change them later). */
+    private static void ensureDefaultInstancetypes(ApiServer server) throws java.io.IOException {
+        try (var in = Platform.class.getResourceAsStream("default-instancetypes.yaml");
+             var parser = Json.YAML.getFactory().createParser(in)) {
+            for (var it = Json.YAML.readValues(parser, ObjectNode.class); it.hasNext(); ) {
+                ObjectNode obj = it.next();
+                ResourceType rt = server.objects().catalog()
+                        .findKind(obj.path("apiVersion").asText(), obj.path("kind").asText()).orElseThrow();
+                try {
+                    server.objects().create(rt, null, obj, RequestOptions.internal());
+                } catch (ApiException e) {
+                    if (e.code() != 409) {
+                        throw e;
+                    }
+                }
+            }
+        }
     }
 
     public ApiServer server() {

@@ -68,6 +68,9 @@ public final class ResourceCatalog {
         t.add(builtin("coordination.k8s.io", "v1", "Lease", "leases", true, List.of(), false,
                 List.of(PrinterColumn.of("Holder", "string", ".spec.holderIdentity", "Holder"), PrinterColumn.age())));
         t.add(builtin("events.k8s.io", "v1", "Event", "events", true, List.of("ev"), false, List.of()));
+        // KubeVirt captures the instancetype and preference a VM started with in ControllerRevisions
+        t.add(builtin("apps", "v1", "ControllerRevision", "controllerrevisions", true, List.of(), false,
+                List.of(PrinterColumn.of("Revision", "integer", ".revision", "Revision"), PrinterColumn.age())));
 
         // kubevirt.io/v1
         t.add(kubevirt("kubevirt.io", "v1", "VirtualMachine", "virtualmachines", true, List.of("vm", "vms"), true,

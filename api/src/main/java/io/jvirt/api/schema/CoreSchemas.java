@@ -163,6 +163,7 @@ public final class CoreSchemas {
         kind("storage.k8s.io", "v1", StorageClass.class);
         kind("coordination.k8s.io", "v1", Lease.class);
         kind("events.k8s.io", "v1", io.fabric8.kubernetes.api.model.events.v1.Event.class);
+        kind("apps", "v1", io.fabric8.kubernetes.api.model.apps.ControllerRevision.class);
         ref(ObjectMeta.class, null);
         ref(Status.class, null);
         ref(DeleteOptions.class, null);

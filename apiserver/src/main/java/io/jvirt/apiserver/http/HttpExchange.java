@@ -194,6 +194,26 @@ public final class HttpExchange {
         sendRaw(code, "application/json", json);
     }
 
+    /**
+     * Sends a body made of parts without joining them first (list responses: the stored documents are written
+     * as they are, with the total length known up front).
+     */
+    public void sendParts(int code, String contentType, java.util.List<byte[]> parts) {
+        long total = 0;
+        for (byte[] p : parts) {
+            total += p.length;
+        }
+        commitHeaders(code, contentType);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, total);
+        try (OutputStream out = new java.io.BufferedOutputStream(Content.Sink.asOutputStream(response), 64 * 1024)) {
+            for (byte[] p : parts) {
+                out.write(p);
+            }
+        } catch (IOException e) {
+            throw new ClientGoneException(e);
+        }
+    }
+
     public void sendRaw(int code, String contentType, byte[] bytes) {
         commitHeaders(code, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);

@@ -10,7 +10,6 @@ import io.jvirt.apiserver.patch.PatchType;
 import io.jvirt.apiserver.store.Store;
 import io.jvirt.apiserver.store.StoredObject;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -60,22 +59,23 @@ public final class ResourceEndpoints {
             ex.send(200, TableConverter.table(rt, objs, rv, next, ex.query("includeObject")));
             return;
         }
-        // Assemble the list from the stored bytes: no parse, no re-serialization.
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + r.items().size() * 1024);
-        out.writeBytes(("{\"kind\":\"" + rt.listKind() + "\",\"apiVersion\":\"" + rt.apiVersion()
+        // The list is the stored bytes themselves: no parse, no re-serialization, no joined copy.
+        List<byte[]> parts = new ArrayList<>(r.items().size() * 2 + 2);
+        parts.add(("{\"kind\":\"" + rt.listKind() + "\",\"apiVersion\":\"" + rt.apiVersion()
                 + "\",\"metadata\":{\"resourceVersion\":\"" + rv + "\""
                 + (next == null ? "" : ",\"continue\":\"" + next + "\"") + "},\"items\":[")
                 .getBytes(StandardCharsets.UTF_8));
+        byte[] comma = {','};
         boolean first = true;
         for (StoredObject so : r.items()) {
             if (!first) {
-                out.write(',');
+                parts.add(comma);
             }
             first = false;
-            out.writeBytes(so.json());
+            parts.add(so.json());
         }
-        out.writeBytes("]}".getBytes(StandardCharsets.UTF_8));
-        ex.send(200, out.toByteArray());
+        parts.add("]}".getBytes(StandardCharsets.UTF_8));
+        ex.sendParts(200, "application/json", parts);
     }
 
     public void watch(HttpExchange ex, ResourceType rt, String ns, String name) {

@@ -414,7 +414,9 @@ class KubectlCompatIT {
     void fieldValidationAndServerDryRun(String v) {
         String ns = ns(v);
         Kubectl k = kubectl(v);
-        String typo = vmManifest("vm-typo").replace("  runStrategy: Halted", "  runStrategyy: Halted");
+        // a misspelled copy of a field next to the real one (the VM stays valid apart from the unknown field)
+        String typo = vmManifest("vm-typo").replace("  runStrategy: Halted\n",
+                "  runStrategy: Halted\n  runStrategyy: Halted\n");
         assertThat(typo).contains("runStrategyy");
 
         Kubectl.Result strict = runIn(k, typo, "apply", "--validate=strict", "-n", ns, "-f", "-");

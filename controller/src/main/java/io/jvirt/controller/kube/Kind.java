@@ -11,7 +11,8 @@ public enum Kind {
     NODE("", "v1", "Node", "nodes", false),
     CONFIG_MAP("", "v1", "ConfigMap", "configmaps", true),
     SECRET("", "v1", "Secret", "secrets", true),
-    EVENT("", "v1", "Event", "events", true);
+    EVENT("", "v1", "Event", "events", true),
+    CONTROLLER_REVISION("apps", "v1", "ControllerRevision", "controllerrevisions", true);
 
     public final String group;
     public final String version;

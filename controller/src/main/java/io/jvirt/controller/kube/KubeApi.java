@@ -56,6 +56,17 @@ public final class KubeApi {
         return Optional.ofNullable(tree(ops(kind, namespace).withName(name).get()));
     }
 
+    /** Any resource by group/version/plural (for kinds not in {@link Kind}, e.g. instancetypes). */
+    public Optional<ObjectNode> get(String group, String version, String kind, String plural, boolean namespaced,
+                                    String namespace, String name) {
+        var ctx = new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+                .withGroup(group).withVersion(version).withKind(kind).withPlural(plural).withNamespaced(namespaced)
+                .build();
+        var all = client.genericKubernetesResources(ctx);
+        var r = namespaced ? all.inNamespace(namespace).withName(name).get() : all.withName(name).get();
+        return Optional.ofNullable(tree(r));
+    }
+
     public List<ObjectNode> list(Kind kind, String namespace) {
         var all = client.genericKubernetesResources(kind.context);
         var list = kind.namespaced && namespace == null ? all.inAnyNamespace().list() : ops(kind, namespace).list();

@@ -13,7 +13,10 @@ import io.jvirt.controller.runtime.ControllerLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jvirt.api.kubevirt.InstancetypeExpander;
+
 import java.time.Duration;
+import java.util.Optional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.ThreadLocalRandom;
@@ -32,12 +35,14 @@ public final class VmController implements AutoCloseable {
 
     private final KubeApi api;
     private final ControllerLoop loop;
+    private final InstancetypeRevisions revisions;
     private SharedIndexInformer<GenericKubernetesResource> vms;
     private SharedIndexInformer<GenericKubernetesResource> vmis;
 
     public VmController(KubeApi api) {
         this.api = api;
         this.loop = new ControllerLoop("vm-controller", this::reconcile);
+        this.revisions = new InstancetypeRevisions(api);
     }
 
     public void start() {
@@ -70,6 +75,14 @@ public final class VmController implements AutoCloseable {
     Duration reconcile(String ns, String name) {
         ObjectNode vm = cached(vms, ns, name);
         if (vm == null) {
+            // The VM is gone (deleted with background propagation): the garbage collector deletes its VMI, and no
+            // other loop would release our finalizer from it, leaving the VMI (and its launcher pod) terminating
+            // forever. Release it once the VMI is being deleted or finished.
+            ObjectNode orphan = cached(vmis, ns, name);
+            if (orphan != null && orphan.path("metadata").path("ownerReferences").findValuesAsText("kind")
+                    .contains("VirtualMachine")) {
+                releaseFinalizerIfDone(orphan);
+            }
             return null;
         }
         ObjectNode vmi = cached(vmis, ns, name);
@@ -232,7 +245,19 @@ public final class VmController implements AutoCloseable {
         ref.put("controller", true);
         ref.put("blockOwnerDeletion", true);
         meta.putArray("finalizers").add(VMI_FINALIZER);
-        vmi.set("spec", vm.path("spec").path("template").path("spec").deepCopy());
+        JsonNode templateSpec = vm.path("spec").path("template").path("spec");
+        Optional<JsonNode> it = revisions.spec(vm, false);
+        Optional<JsonNode> pref = revisions.spec(vm, true);
+        if (it.isPresent() || pref.isPresent()) {
+            InstancetypeExpander.Result expanded = InstancetypeExpander.expand(templateSpec, it.orElse(null),
+                    pref.orElse(null), "spec.template.spec");
+            if (!expanded.ok()) {
+                throw new IllegalStateException(expanded.conflictMessage());
+            }
+            vmi.set("spec", expanded.spec());
+        } else {
+            vmi.set("spec", templateSpec.deepCopy());
+        }
         try {
             api.create(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vm), vmi);
             LOG.info("created VMI {}/{}", KubeApi.ns(vm), KubeApi.name(vm));
