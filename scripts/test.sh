@@ -7,4 +7,4 @@ ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 "$ROOT/scripts/prereqs.sh" test
 jvirt_find_jdk
 cd "$ROOT"
-exec ./mvnw -B -ntp verify "$@"
+exec ./mvnw -B -ntp --fail-at-end verify "$@"

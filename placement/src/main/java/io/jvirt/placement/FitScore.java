@@ -20,7 +20,7 @@ import java.util.Set;
  *                                       the whole host after placement; padding = threads of whole cores taken
  *                                       under full-pcpus-only that no vCPU or emulator thread needed
  *         +         1 × imbalance       Σ over nodes and configured page sizes of
- *                                       |free CPU fraction − free hugepage fraction| after placement
+ *                                       (free CPU fraction − free hugepage fraction)² after placement
  * </pre>
  *
  * The weights make each term dominate the ones below it for realistic sizes: a layout never spreads over more

@@ -160,8 +160,8 @@ final class HostView {
     /**
      * How unevenly node {@code ni} is left between CPUs and hugepages once {@code takenCpus} more CPUs and
      * {@code takenPages} more pages of size {@code pageBytes} are taken: for every page size configured on the node,
-     * |free CPU fraction − free page fraction|. A node with free pages but no free CPUs (or the reverse) strands
-     * them for NUMA-aligned guests.
+     * (free CPU fraction − free page fraction)². A node with free pages but no free CPUs (or the reverse) strands
+     * them for NUMA-aligned guests; squaring makes one badly stranded node cost more than two mildly uneven ones.
      */
     double imbalance(int ni, int takenCpus, long takenPages, long pageBytes) {
         if (eligible[ni] == 0) {
@@ -175,7 +175,8 @@ final class HostView {
                 continue;
             }
             long freeNow = freePages(ni, e.getKey()) - (e.getKey() == pageBytes ? takenPages : 0);
-            sum += Math.abs(cpuFree - Math.max(0, freeNow) / (double) total);
+            double d = cpuFree - Math.max(0, freeNow) / (double) total;
+            sum += d * d;
         }
         return sum;
     }

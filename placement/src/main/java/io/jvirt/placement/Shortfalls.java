@@ -36,12 +36,14 @@ final class Shortfalls {
                 }
             }
         }
+        boolean pagesShortOnHost = false;
         if (s.pages > 0) {
             long free = 0;
             for (int j = 0; j < hv.nodeCount(); j++) {
                 free += hv.freePages(j, s.pageBytes);
             }
-            if (free < s.pages) {
+            pagesShortOnHost = free < s.pages;
+            if (pagesShortOnHost) {
                 out.add(host(bytes(free, s) + " of " + pageName + " free on the host, needs " + bytes(s.pages, s)));
             }
         }
@@ -66,7 +68,7 @@ final class Shortfalls {
                 out.add(new Outcome.Reason(hv.nodeIds[j], String.join(", ", parts)));
             }
         }
-        if (r.dedicated() && r.numaPassthrough()) {
+        if (r.dedicated() && r.numaPassthrough() && !pagesShortOnHost) {
             cells(s, out, pageName);
         }
         if (out.isEmpty()) {
@@ -97,8 +99,8 @@ final class Shortfalls {
                 long needPages = s.cellPages(m, c);
                 long free = hv.freePages(j, s.pageBytes);
                 if (needPages > free) {
-                    out.add(new Outcome.Reason(hv.nodeIds[j], "guest cell " + c + " of " + m + " (vCPUs on "
-                            + l.vcpusOnNode()[j] + " CPUs): " + bytes(free, s) + " of " + pageName
+                    out.add(new Outcome.Reason(hv.nodeIds[j], "guest cell " + c + " of " + m + " ("
+                            + l.vcpusOnNode()[j] + " vCPUs): " + bytes(free, s) + " of " + pageName
                             + " free, needs " + bytes(needPages, s)));
                 }
                 c++;

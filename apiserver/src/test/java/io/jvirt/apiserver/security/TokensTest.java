@@ -25,12 +25,13 @@ class TokensTest {
         assertThat(mode(dataDir.resolve("tokens"))).isEqualTo("rwx------");
         assertThat(mode(dataDir.resolve("tokens/admin.token"))).isEqualTo("rw-------");
         assertThat(mode(dataDir.resolve("tokens/viewer.token"))).isEqualTo("rw-------");
+        assertThat(mode(dataDir.resolve("tokens/components.token"))).isEqualTo("rw-------");
         assertThat(Files.readString(dataDir.resolve("tokens/admin.token")).trim()).isEqualTo(tokens.adminToken());
         assertThat(Files.readString(dataDir.resolve("tokens/viewer.token")).trim()).isEqualTo(tokens.viewerToken());
         assertThat(Tokens.tokenFile(dataDir, Identity.VIEWER)).isEqualTo(dataDir.resolve("tokens/viewer.token"));
         try (var files = Files.list(dataDir.resolve("tokens"))) {
             assertThat(files.map(p -> p.getFileName().toString()))
-                    .containsExactlyInAnyOrder("admin.token", "viewer.token");
+                    .containsExactlyInAnyOrder("admin.token", "viewer.token", "components.token");
         }
     }
 

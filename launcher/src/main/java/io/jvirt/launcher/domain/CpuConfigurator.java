@@ -17,8 +17,10 @@ import java.util.Set;
  * software emulation (no KVM) host-model and host-passthrough describe the host CPU, which TCG cannot provide; they
  * are replaced by {@link #EMULATION_MODE} (see there). An explicitly named model is kept as asked.
  *
- * <p>Not converted yet (a later issue): dedicated-CPU pinning ({@code <cputune>}), NUMA, realtime, CPU hotplug
- * ({@code maxSockets}); they are ignored so such VMIs still start with shared, unpinned vCPUs.
+ * <p>The topology is the VMI's, also for dedicated CPUs: {@link PlacementConfigurator} pins the vCPUs and adds NUMA
+ * cells without changing it (see there for KubeVirt issue #11749, guest threads on hosts without SMT).
+ *
+ * <p>Not converted yet: CPU hotplug ({@code maxSockets}); ignored, so such VMIs start with their current vCPUs.
  */
 final class CpuConfigurator implements DomainConfigurator {
 

@@ -14,9 +14,12 @@ import java.util.Set;
  * sdb...} shared by sata, scsi and usb, as libvirt/KubeVirt do); cache and io modes as KubeVirt's launcher decides them
  * (see {@link #cacheMode}); {@code discard='unmap'} on writable disks; overlays carry their {@code <backingStore>}.
  *
+ * <p>Virtio disks get {@code <driver iothread='k'/>} as {@link IoThreads} assigns them ({@code ioThreadsPolicy},
+ * {@code dedicatedIOThread}) and, with {@code devices.blockMultiQueue}, {@code <driver queues='<vCPUs>'/>} (one
+ * virtqueue per vCPU, as KubeVirt).
+ *
  * <p>Not converted: LUNs, {@code pciAddress}, {@code blockSize.matchVolume} (rejected with a message);
- * {@code dedicatedIOThread}, {@code tag}, {@code changedBlockTracking} and {@code blockMultiQueue} are ignored
- * (IOThreads and multi-queue are a later issue).
+ * {@code tag} and {@code changedBlockTracking} are ignored.
  */
 final class DiskConfigurator implements DomainConfigurator {
 
@@ -38,6 +41,8 @@ final class DiskConfigurator implements DomainConfigurator {
             }
         }
 
+        IoThreads ioThreads = IoThreads.of(vmi);
+        boolean multiQueue = Json.bool(vmi.devices(), "blockMultiQueue", false, Vmi.DEVICES);
         Map<String, Integer> perPrefix = new HashMap<>();
         boolean scsi = false;
         List<JsonNode> disks = Json.array(vmi.devices(), "disks", Vmi.DEVICES);
@@ -60,6 +65,13 @@ final class DiskConfigurator implements DomainConfigurator {
             XmlElement element = disk(vmi, domain, disk, path, name, prepared, perPrefix);
             domain.devices.disks.add(element);
             String bus = element.find("target").attr("bus");
+            if (bus.equals("virtio")) {
+                XmlElement driver = element.find("driver");
+                driver.attr("iothread", ioThreads.threadOf(i));
+                if (multiQueue) {
+                    driver.attr("queues", domain.vcpus);
+                }
+            }
             scsi |= bus.equals("scsi");
             domain.devices.usbInUse |= bus.equals("usb");
         }

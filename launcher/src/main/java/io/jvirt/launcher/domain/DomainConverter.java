@@ -9,8 +9,8 @@ import java.util.List;
  * node-side facts in a {@link ConverterContext} into libvirt domain XML — jvirt's counterpart of KubeVirt's
  * {@code virtwrap/converter}. Pure and deterministic: no I/O, the same input always yields the same string.
  *
- * <p>The conversion runs a fixed list of {@link DomainConfigurator}s, one per area; later features (CPU pinning,
- * NUMA, hugepages, IOThreads) slot in as further configurators.
+ * <p>The conversion runs a fixed list of {@link DomainConfigurator}s, one per area. Dedicated CPUs, NUMA, hugepages
+ * and IOThreads take the node's placement from {@link ConverterContext#placement()} ({@link PlacementConfigurator}).
  */
 public final class DomainConverter {
 
@@ -25,6 +25,7 @@ public final class DomainConverter {
             new MemoryConfigurator(),
             new CpuConfigurator(),
             new FeaturesConfigurator(),
+            new PlacementConfigurator(),   // after memory, CPU and features: pins, NUMA cells, hint-dedicated
             new OsConfigurator(),          // after features: Secure Boot turns SMM on
             new ClockConfigurator(),
             new DiskConfigurator(),

@@ -19,7 +19,15 @@ final class DomainSpec {
     String uuid;
     XmlElement metadata;
     long memoryBytes;
+    /** {@code <memoryBacking>} (hugepages, memfd, immediate allocation), or null. */
+    XmlElement memoryBacking;
     int vcpus;
+    /** Number of IOThreads ({@code <iothreads>}); 0: none. */
+    int iothreads;
+    /** {@code <cputune>} (vCPU, emulator and IOThread pinning, realtime scheduler), or null. */
+    XmlElement cputune;
+    /** {@code <numatune>} (strict memory binding of guest NUMA cells), or null. */
+    XmlElement numatune;
     XmlElement sysinfo;
     final XmlElement os = new XmlElement("os");
     /** Feature elements by name ({@code acpi}, {@code smm}, ...), in the order first set. */
@@ -110,7 +118,19 @@ final class DomainSpec {
             domain.add(metadata);
         }
         domain.child("memory").attr("unit", "b").text(Long.toString(memoryBytes));
+        if (memoryBacking != null) {
+            domain.add(memoryBacking);
+        }
         domain.child("vcpu").attr("placement", "static").text(Integer.toString(vcpus));
+        if (iothreads > 0) {
+            domain.textChild("iothreads", iothreads);
+        }
+        if (cputune != null) {
+            domain.add(cputune);
+        }
+        if (numatune != null) {
+            domain.add(numatune);
+        }
         if (sysinfo != null) {
             domain.add(sysinfo);
         }

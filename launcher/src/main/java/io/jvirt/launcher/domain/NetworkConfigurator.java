@@ -19,9 +19,17 @@ import java.util.Map;
  * not with SLIRP, and the user-mode network has no pod IP to forward from. {@code dhcpOptions} are ignored (SLIRP's
  * built-in DHCP server cannot be configured through libvirt). Multus networks, SR-IOV, macvtap, passt and binding
  * plugins, and {@code pciAddress} are rejected.
+ *
+ * <p>{@code devices.networkInterfaceMultiqueue}: KubeVirt gives every virtio interface
+ * {@code <driver name='vhost' queues='<vCPUs, at most 256>'/>} (its interfaces are tap devices). libvirt refuses
+ * queues on user-mode interfaces ("multiqueue is not supported for network interfaces of type user", checked with
+ * libvirt 9.0 at start), so on jvirt's SLIRP interfaces the flag changes nothing: the guest gets one queue pair.
+ * {@link #multiqueue} applies it to interface types that support it, should other bindings arrive.
  */
 final class NetworkConfigurator implements DomainConfigurator {
 
+    /** KubeVirt's cap on interface queues (the kernel's limit of tap queues). */
+    static final int MAX_QUEUES = 256;
     private static final String INTERFACES = Vmi.DEVICES + ".interfaces";
     private static final String[] USER_MODE_BINDINGS = {"masquerade", "bridge", "slirp"};
     private static final String[] UNSUPPORTED_BINDINGS = {"sriov", "macvtap", "passt", "passtBinding", "binding"};
@@ -119,9 +127,22 @@ final class NetworkConfigurator implements DomainConfigurator {
                 }
                 element.child("acpi").attr("index", acpiIndex);
             }
+            multiqueue(vmi, domain, element);
             element.add(domain.alias(name, path));
             domain.devices.interfaces.add(element);
         }
+    }
+
+    /**
+     * {@code <driver name='vhost' queues='N'/>} (N = vCPUs, at most {@value #MAX_QUEUES}) on a virtio interface when
+     * the VMI asks for multi-queue and the interface type supports it (not {@code user}).
+     */
+    static void multiqueue(Vmi vmi, DomainSpec domain, XmlElement iface) {
+        if (!Json.bool(vmi.devices(), "networkInterfaceMultiqueue", false, Vmi.DEVICES)
+                || "user".equals(iface.attr("type")) || !iface.find("model").attr("type").startsWith("virtio")) {
+            return;
+        }
+        iface.child("driver").attr("name", "vhost").attr("queues", Math.min(domain.vcpus, MAX_QUEUES));
     }
 
     private static XmlElement userInterface(Vmi vmi) {

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Rejects VMI fields that ask for guest hardware jvirt cannot provide yet, so that a VMI does not silently start
- * without a device it declares. (Performance tuning that is merely not applied yet — dedicated CPUs, NUMA, hugepages,
- * IOThreads, multi-queue — is ignored instead: the guest still runs correctly.)
+ * without a device it declares. (Tuning that is merely not applied yet — CPU and memory hotplug — is ignored instead:
+ * the guest still runs correctly.)
  */
 final class UnsupportedFieldsCheck implements DomainConfigurator {
 

@@ -57,7 +57,8 @@ class DomainConverterTest {
         }
         return new ConverterContext(c.kvm(), c.emulator(), disks, c.serialSocket(), c.vncSocket(),
                 c.guestAgentSocket(), c.efiCode(), c.efiSecureBootCode(), c.efiVarsTemplate(), c.efiVars(),
-                c.kernelBootDir(), c.efiSecureBootVarsTemplate());
+                c.kernelBootDir(), c.efiSecureBootVarsTemplate(), c.placement(), c.sharedCpus(),
+                c.numaDistances());
     }
 
     private static ConverterContext emulated(ConverterContext c) {

@@ -58,9 +58,7 @@ class DomainXmlSchemaTest {
     }
 
     static ConverterContext withKvm(ConverterContext c, boolean kvm) {
-        return new ConverterContext(kvm, c.emulator(), c.disks(), c.serialSocket(), c.vncSocket(),
-                c.guestAgentSocket(), c.efiCode(), c.efiSecureBootCode(), c.efiVarsTemplate(), c.efiVars(),
-                c.kernelBootDir(), c.efiSecureBootVarsTemplate());
+        return c.withKvm(kvm);
     }
 
     private static Optional<Path> findOnPath(String tool) {

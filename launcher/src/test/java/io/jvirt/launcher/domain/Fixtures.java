@@ -2,6 +2,7 @@ package io.jvirt.launcher.domain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jvirt.placement.Outcome;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -89,10 +91,54 @@ final class Fixtures {
                     d.path("directIoSupported").asBoolean(false), d.path("readOnlyMedia").asBoolean(false),
                     d.path("preallocated").asBoolean(false)));
         });
+        Map<Integer, List<Integer>> distances = new TreeMap<>();
+        c.path("numaDistances").properties().forEach(e -> distances.put(Integer.parseInt(e.getKey()),
+                ints(e.getValue())));
         return new ConverterContext(c.path("kvm").asBoolean(true), c.path("emulator").asText(null), disks,
                 path(c, "serialSocket"), path(c, "vncSocket"), path(c, "guestAgentSocket"), path(c, "efiCode"),
                 path(c, "efiSecureBootCode"), path(c, "efiVarsTemplate"), path(c, "efiVars"),
-                path(c, "kernelBootDir"), path(c, "efiSecureBootVarsTemplate"));
+                path(c, "kernelBootDir"), path(c, "efiSecureBootVarsTemplate"), placement(c.get("placement")),
+                c.has("sharedCpus") ? ints(c.get("sharedCpus")) : null, distances);
+    }
+
+    /**
+     * The {@code placement} of a context file: the fitter's {@link Outcome.Allocation}, written by hand as
+     * {@code {"vcpuPins": [1, 17], "emulatorCpus": [], "cells": [{"id": 0, "hostNode": 0, "vcpus": [0, 1],
+     * "memoryBytes": 4294967296}], "hugepagesByNode": {"0": 2048}, "score": 0, "explanation": "..."}}.
+     */
+    static Outcome.Allocation placement(JsonNode p) {
+        if (p == null || p.isNull()) {
+            return null;
+        }
+        List<Outcome.GuestCell> cells = new ArrayList<>();
+        p.path("cells").forEach(cell -> cells.add(new Outcome.GuestCell(cell.path("id").asInt(),
+                cell.path("hostNode").asInt(), ints(cell.path("vcpus")), cell.path("memoryBytes").asLong())));
+        Map<Integer, Long> pages = new TreeMap<>();
+        p.path("hugepagesByNode").properties().forEach(e -> pages.put(Integer.parseInt(e.getKey()),
+                e.getValue().asLong()));
+        return new Outcome.Allocation(ints(p.path("vcpuPins")), ints(p.path("emulatorCpus")), cells, pages,
+                p.path("score").asDouble(), p.path("explanation").asText(""));
+    }
+
+    /** A JSON array of integers, or a CPU list string such as {@code "0,2-16,18-31"}. */
+    static List<Integer> ints(JsonNode node) {
+        List<Integer> out = new ArrayList<>();
+        if (node.isTextual()) {
+            for (String part : node.asText().split(",")) {
+                if (part.isBlank()) {
+                    continue;
+                }
+                String[] range = part.trim().split("-");
+                int from = Integer.parseInt(range[0]);
+                int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+                for (int i = from; i <= to; i++) {
+                    out.add(i);
+                }
+            }
+        } else {
+            node.forEach(n -> out.add(n.asInt()));
+        }
+        return out;
     }
 
     private static Path path(JsonNode node, String field) {
