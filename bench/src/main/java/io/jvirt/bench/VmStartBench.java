@@ -490,6 +490,7 @@ public final class VmStartBench {
         Path keepDir = work.resolve("captured");
         Files.createDirectories(keepDir);
         Files.writeString(keepDir.resolve("domain.xml"), capturedXml);
+        Files.copy(vmiDir.resolve("vmi.json"), keepDir.resolve("vmi.json"), StandardCopyOption.REPLACE_EXISTING);
         Matcher iso = Pattern.compile("<source file='([^']*\\.iso)'/>").matcher(capturedXml);
         if (!iso.find()) {
             throw new IllegalStateException("no seed ISO in the domain XML " + keepDir.resolve("domain.xml"));
@@ -920,8 +921,9 @@ public final class VmStartBench {
                 densityFacts.put("create → all at the login prompt", String.format(Locale.ROOT, "%.1f s",
                         (loginAt.values().stream().max(Long::compare).orElseThrow() - t0) / 1e9));
             }
-            // let the guests settle (idle after boot), then sample
+            // let the guests settle (idle after boot), then sample CPU over 20 s and memory
             sleepQuietly(10_000);
+            measureCpu(daemon, jvmPid);
             measureDensity(daemon, jvmPid, jvmIdle, libvirtdIdle, virtlogdIdle);
         } finally {
             watch.close();
@@ -930,6 +932,30 @@ public final class VmStartBench {
             deleteVmsAndWait(names, Duration.ofSeconds(300));
             densityFacts.put("delete all → gone", String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - d0) / 1e9));
         }
+    }
+
+    /** CPU used over 20 s with the guests idle at their prompt: platform JVM, libvirtd, QEMU (per guest). */
+    private void measureCpu(LibvirtDaemon daemon, long jvmPid) {
+        List<Long> qemus = daemon.qemuPids();
+        long lv = daemon.pid().orElse(-1);
+        long w0 = System.nanoTime();
+        long j0 = cpuMs(jvmPid);
+        long l0 = cpuMs(lv);
+        long q0 = qemus.stream().mapToLong(VmStartBench::cpuMs).sum();
+        sleepQuietly(20_000);
+        double wall = (System.nanoTime() - w0) / 1e6;
+        long j1 = cpuMs(jvmPid);
+        long l1 = cpuMs(lv);
+        long q1 = qemus.stream().mapToLong(VmStartBench::cpuMs).sum();
+        densityFacts.put("CPU with the guests idle at their prompt (20 s window, % of one core)", String.format(
+                Locale.ROOT, "platform JVM %.1f %%, libvirtd %.1f %%, QEMU %.1f %% per guest (%d guests)",
+                100.0 * (j1 - j0) / wall, 100.0 * (l1 - l0) / wall,
+                qemus.isEmpty() ? 0.0 : 100.0 * (q1 - q0) / wall / qemus.size(), qemus.size()));
+    }
+
+    private static long cpuMs(long pid) {
+        return pid <= 0 ? 0 : ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration())
+                .map(Duration::toMillis).orElse(0L);
     }
 
     private void measureDensity(LibvirtDaemon daemon, long jvmPid, long[] jvmIdle, long[] libvirtdIdle,

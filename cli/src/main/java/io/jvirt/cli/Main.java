@@ -19,7 +19,8 @@ public final class Main {
             usage: jvirt <command> [options]
 
             commands:
-              up [--data-dir DIR] [--port N] [--host ADDR]
+              up [--data-dir DIR] [--port N] [--host ADDR] [--cpu-manager-policy none|static]
+                 [--reserved-cpus LIST] [--cpu-manager-policy-options full-pcpus-only=true]
                                    run the platform in the foreground (API server, controllers, node agent
                                    with its own libvirtd); writes DIR/kubeconfig when ready. Stop it with
                                    Ctrl+C or SIGTERM (guests keep running under libvirt).
@@ -152,10 +153,17 @@ public final class Main {
         Path dir = o.dataDir();
         int port = o.intValue("--port", ApiServer.Config.DEFAULT_PORT);
         String host = o.value("--host", "127.0.0.1");
+        java.util.List<String> kubelet = new java.util.ArrayList<>();
+        for (String flag : new String[] {"--cpu-manager-policy", "--reserved-cpus", "--cpu-manager-policy-options"}) {
+            String v = o.value(flag, null);
+            if (v != null) {
+                kubelet.add(flag + "=" + v);
+            }
+        }
         o.done();
         Platform platform;
         try {
-            platform = Platform.start(new ApiServer.Config(dir, host, port));
+            platform = Platform.start(new ApiServer.Config(dir, host, port), kubelet);
         } catch (Exception e) {
             System.err.println("jvirt up: could not start: " + e.getMessage());
             return 1;

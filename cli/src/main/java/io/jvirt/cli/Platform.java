@@ -18,6 +18,8 @@ import io.jvirt.launcher.runtime.VmiRuntime;
 import io.jvirt.launcher.storage.ImageStore;
 import io.jvirt.node.HostFacts;
 import io.jvirt.node.NodeAgent;
+import io.jvirt.node.cpumanager.CpuManagerOptions;
+import io.jvirt.node.cpumanager.NodePlacement;
 import io.jvirt.node.sync.LibvirtGuestRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,15 @@ public final class Platform implements AutoCloseable {
     }
 
     public static Platform start(ApiServer.Config config) throws Exception {
+        return start(config, java.util.List.of());
+    }
+
+    /**
+     * @param kubeletArgs the node's CPU manager settings in the kubelet's flag syntax, e.g.
+     *                    {@code --cpu-manager-policy=static --reserved-cpus=0
+     *                    --cpu-manager-policy-options=full-pcpus-only=true}
+     */
+    public static Platform start(ApiServer.Config config, java.util.List<String> kubeletArgs) throws Exception {
         ApiServer server = ApiServer.start(config);
         try {
             ensureKubevirtCr(server);
@@ -72,7 +83,10 @@ public final class Platform implements AutoCloseable {
             LibvirtHypervisor hypervisor = LibvirtHypervisor.connect(daemon);
             boolean kvm = new KvmProbe(dir).works() && !controllers.config().get().useEmulation();
             VmiRuntime runtime = new VmiRuntime(dir, hypervisor, new ImageStore(imageDir(dir)), kvm);
-            NodeAgent agent = new NodeAgent(api, new LibvirtGuestRuntime(runtime, hypervisor, kvm));
+            NodePlacement placement = NodePlacement.open(dir, java.nio.file.Path.of("/sys"),
+                    CpuManagerOptions.parse(kubeletArgs));
+            NodeAgent agent = new NodeAgent(api, new LibvirtGuestRuntime(runtime, hypervisor, kvm), placement,
+                    () -> controllers.config().get().enabled("CPUManager"));
             agent.start(HostFacts.read());
             LOG.info("platform ready: API server, controllers and node agent ({})", kvm ? "KVM" : "software emulation");
             return new Platform(server, client, controllers, agent, hypervisor);

@@ -7,6 +7,7 @@ import io.jvirt.controller.kube.Kind;
 import io.jvirt.controller.kube.KubeApi;
 import io.jvirt.node.console.AgentEndpoint;
 import io.jvirt.node.console.ConsoleHubs;
+import io.jvirt.node.cpumanager.NodePlacement;
 import io.jvirt.node.sync.GuestRuntime;
 import io.jvirt.node.sync.LauncherPodRunner;
 import io.jvirt.node.sync.VmiSync;
@@ -45,9 +46,19 @@ public final class NodeAgent implements AutoCloseable {
     private VmiSync sync;
     private LauncherPodRunner pods;
 
-    public NodeAgent(KubeApi api, GuestRuntime runtime) {
+    private final NodePlacement placement;
+    private final java.util.function.BooleanSupplier cpuManagerGate;
+
+    /**
+     * @param placement      the node's CPU manager / topology manager
+     * @param cpuManagerGate whether the CPUManager feature gate is on (cluster configuration, read live)
+     */
+    public NodeAgent(KubeApi api, GuestRuntime runtime, NodePlacement placement,
+                     java.util.function.BooleanSupplier cpuManagerGate) {
         this.api = api;
         this.runtime = runtime;
+        this.placement = placement;
+        this.cpuManagerGate = cpuManagerGate;
     }
 
     /** The Secret holding a node agent's endpoint token ({@code token}) and URL ({@code endpoint}). */
@@ -60,7 +71,7 @@ public final class NodeAgent implements AutoCloseable {
         endpoint = new AgentEndpoint(runtime, hubs, token);
         String url = endpoint.start(0);
         publishEndpoint(host.hostname(), url, token);
-        registration = new NodeRegistration(api, host, runtime.kvm(), url);
+        registration = new NodeRegistration(api, host, runtime.kvm(), url, placement, cpuManagerGate);
         registration.register();
         timer.scheduleAtFixedRate(() -> {
             try {
@@ -69,9 +80,19 @@ public final class NodeAgent implements AutoCloseable {
                 LOG.warn("heartbeat failed: {}", e.toString());
             }
         }, HEARTBEAT_S, HEARTBEAT_S, TimeUnit.SECONDS);
-        sync = new VmiSync(api, runtime, host.hostname(), hubs);
+        // allocations of pods that are gone (e.g. deleted while the agent was down) are forgotten
+        placement.retainOnly(api.list(Kind.POD, null).stream()
+                .filter(p -> host.hostname().equals(p.path("spec").path("nodeName").asText("")))
+                .map(KubeApi::uid).toList());
+        sync = new VmiSync(api, runtime, host.hostname(), hubs, placement);
         sync.start();
-        pods = new LauncherPodRunner(api, host.hostname(), host.internalIp(), sync);
+        pods = new LauncherPodRunner(api, host.hostname(), host.internalIp(), sync, placement, () -> {
+            try {
+                registration.publishUsage();
+            } catch (RuntimeException e) {
+                LOG.warn("publishing CPU usage failed: {}", e.toString());
+            }
+        });
         pods.start();
         LOG.info("node agent for {} running ({}; endpoint {})", host.hostname(),
                 runtime.kvm() ? "KVM" : "software emulation", url);

@@ -11,7 +11,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Map;
+import io.jvirt.controller.placement.PlacementCodec;
+import io.jvirt.node.cpumanager.NodePlacement;
+import io.jvirt.node.cpumanager.NodeResources;
+
+import java.util.function.BooleanSupplier;
 
 /**
  * Registers this host as a Node and keeps it alive: capacity and allocatable (cpu, memory, hugepages,
@@ -21,8 +25,6 @@ import java.util.Map;
  */
 public final class NodeRegistration {
     private static final Logger LOG = LoggerFactory.getLogger(NodeRegistration.class);
-    /** KubeVirt's device plugins advertise this many of each device (virt-handler --max-devices). */
-    static final int DEVICE_COUNT = 1000;
     public static final String HEARTBEAT = "kubevirt.io/heartbeat";
     public static final String ENDPOINT_ANNOTATION = "jvirt.io/node-agent-endpoint";
     public static final String EMULATION_LABEL = "jvirt.io/software-emulation";
@@ -31,12 +33,21 @@ public final class NodeRegistration {
     private final HostFacts host;
     private final boolean kvm;
     private final String endpoint;
+    private final NodePlacement placement;
+    private final BooleanSupplier cpuManagerGate;
 
-    public NodeRegistration(KubeApi api, HostFacts host, boolean kvm, String endpoint) {
+    /**
+     * @param placement      the node's CPU manager / topology (capacity, labels, published topology and usage)
+     * @param cpuManagerGate whether the CPUManager feature gate is on (read at every heartbeat)
+     */
+    public NodeRegistration(KubeApi api, HostFacts host, boolean kvm, String endpoint, NodePlacement placement,
+                            BooleanSupplier cpuManagerGate) {
         this.api = api;
         this.host = host;
         this.kvm = kvm;
         this.endpoint = endpoint;
+        this.placement = placement;
+        this.cpuManagerGate = cpuManagerGate;
     }
 
     public String nodeName() {
@@ -51,6 +62,8 @@ public final class NodeRegistration {
         ObjectNode ann = meta.putObject("annotations");
         ann.put(HEARTBEAT, now());
         ann.put(ENDPOINT_ANNOTATION, endpoint);
+        ann.put(PlacementCodec.TOPOLOGY, placement.topologyAnnotation().toString());
+        ann.put(PlacementCodec.USAGE, placement.usageAnnotation().toString());
         node.putObject("spec");
         node.set("status", status());
         try {
@@ -78,24 +91,20 @@ public final class NodeRegistration {
         l.put("kubevirt.io/schedulable", Boolean.toString(schedulable));
         l.put(EMULATION_LABEL, Boolean.toString(!kvm));
         l.put("node-role.kubernetes.io/control-plane", "");
+        l.setAll(resources().labels());
         return l;
     }
 
     private ObjectNode status() {
         JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode s = f.objectNode();
-        ObjectNode capacity = s.putObject("capacity");
-        capacity.put("cpu", Integer.toString(host.cpus()));
-        capacity.put("memory", (host.memoryBytes() / 1024) + "Ki");
+        NodeResources res = resources();
+        ObjectNode capacity = res.capacity();
         capacity.put("pods", "110");
-        capacity.put("ephemeral-storage", Long.toString(host.ephemeralStorageBytes()));
-        for (Map.Entry<String, Long> e : host.hugepageBytesBySize().entrySet()) {
-            capacity.put("hugepages-" + e.getKey(), Long.toString(e.getValue()));
-        }
-        for (String dev : new String[] {"kvm", "tun", "vhost-net"}) {
-            capacity.put("devices.kubevirt.io/" + dev, Integer.toString(DEVICE_COUNT));
-        }
-        s.set("allocatable", capacity.deepCopy());
+        s.set("capacity", capacity);
+        ObjectNode allocatable = res.allocatable();
+        allocatable.put("pods", "110");
+        s.set("allocatable", allocatable);
         s.set("conditions", conditions());
         ObjectNode info = s.putObject("nodeInfo");
         info.put("kubeletVersion", "v1.30.0-jvirt");
@@ -127,14 +136,32 @@ public final class NodeRegistration {
         return conds;
     }
 
-    /** Refreshes the heartbeat annotation and the Ready condition's heartbeat time. */
+    private NodeResources resources() {
+        return placement.resources(cpuManagerGate.getAsBoolean(), host.ephemeralStorageBytes());
+    }
+
+    /**
+     * Refreshes the heartbeat, the labels that depend on configuration (the cpumanager labels follow the
+     * CPUManager gate), the published CPU usage and the status (allocatable hugepages follow what is free).
+     */
     public void heartbeat() {
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
-        patch.putObject("metadata").putObject("annotations").put(HEARTBEAT, now());
+        ObjectNode meta = patch.putObject("metadata");
+        ObjectNode ann = meta.putObject("annotations");
+        ann.put(HEARTBEAT, now());
+        ann.put(PlacementCodec.USAGE, placement.usageAnnotation().toString());
+        meta.set("labels", resources().labels());
         api.patch(Kind.NODE, null, host.hostname(), patch);
-        ObjectNode st = JsonNodeFactory.instance.objectNode();
-        st.set("conditions", conditions());
-        api.patchStatus(Kind.NODE, null, host.hostname(), st);
+        api.patchStatus(Kind.NODE, null, host.hostname(), status());
+    }
+
+    /** Publishes the CPU/hugepage usage right after an allocation changed (the scheduler reads it). */
+    public void publishUsage() {
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        patch.putObject("metadata").putObject("annotations")
+                .put(PlacementCodec.USAGE, placement.usageAnnotation().toString());
+        api.patch(Kind.NODE, null, host.hostname(), patch);
+        api.patchStatus(Kind.NODE, null, host.hostname(), status());
     }
 
     /** On the way out: no new VMIs for this node until it is back. */

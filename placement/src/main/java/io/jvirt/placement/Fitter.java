@@ -225,7 +225,7 @@ public final class Fitter {
             if (r.isolateEmulatorThread() && !a.emulatorCpus().isEmpty()) {
                 int cpu = a.emulatorCpus().get(0);
                 p.add("emulator thread on CPU " + cpu + " (node " + hv.nodeOfCpu.get(cpu)
-                        + (score.emulatorHops() < Search.EPS ? ", with the busiest guest cell)"
+                        + (busiest(hv, a).contains(hv.nodeOfCpu.get(cpu)) ? ", with the busiest guest cell)"
                         : ", nearest free CPU to the busiest guest cell)"));
             }
             if (score.paddingCpus() > 0) {
@@ -241,6 +241,15 @@ public final class Fitter {
         }
         p.add(score.toString());
         return String.join("; ", p);
+    }
+
+    /** The host nodes holding the most vCPUs. */
+    private static Set<Integer> busiest(HostView hv, Outcome.Allocation a) {
+        Map<Integer, Long> counts = a.vcpuPins().stream()
+                .collect(Collectors.groupingBy(hv.nodeOfCpu::get, Collectors.counting()));
+        long max = counts.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        return counts.entrySet().stream().filter(e -> e.getValue() == max).map(Map.Entry::getKey)
+                .collect(Collectors.toSet());
     }
 
     /** How the taken CPUs sit on cores: whole free cores used, partly used cores completed, cores newly split. */

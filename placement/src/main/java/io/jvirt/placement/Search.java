@@ -40,6 +40,7 @@ final class Search {
     final long pages;
     private final int n;
     private final NodePacker[] packers;
+    private final Map<Long, double[][]> imbalanceCache = new java.util.HashMap<>();
     /** local[node][parity][vcpus][emulator]. */
     private final Local[][][][] local;
 
@@ -135,29 +136,25 @@ final class Search {
 
     /** The best layout of a dedicated request, or null when none exists. */
     Layout bestDedicated() {
+        if (!hostCanHold()) {
+            return null;
+        }
         Layout best = null;
-        int[] emulatorNodes = emulatorNodes();
         if (r.numaPassthrough()) {
-            for (int m = 1; m <= maxCells(); m++) {
+            for (int m = Math.max(1, minNodesFrom(0)); m <= maxCells(); m++) {
                 if (best != null && W_NODE * m > best.cost() + EPS) {
                     break;
                 }
-                for (int a = 0; a < n; a++) {
-                    for (int e : emulatorNodes) {
-                        if (hv.free[a] == 0) {
-                            continue;
-                        }
-                        best = better(best, solve(a, e, m, null, false));
-                    }
-                }
+                best = overCells(m, false, best);
             }
         } else {
             for (long[] plan : pagePlans()) {
-                for (int a = 0; a < n; a++) {
-                    for (int e : emulatorNodes) {
-                        if (hv.free[a] == 0 && plan[a] == 0) {
-                            continue;
-                        }
+                for (int a = 0; a < n && capacityFrom(a) >= vcpus; a++) {
+                    if (hv.free[a] == 0 && plan[a] == 0
+                            || best != null && lowerBound(a, Math.max(1, minNodesFrom(a))) >= best.cost() - EPS) {
+                        continue;
+                    }
+                    for (int e : emulatorNodes()) {
                         best = better(best, solve(a, e, 0, plan, false));
                     }
                 }
@@ -166,12 +163,74 @@ final class Search {
         return best;
     }
 
+    /** Necessary conditions on host totals; when they fail the search is skipped. */
+    private boolean hostCanHold() {
+        int need = vcpus + (r.isolateEmulatorThread() ? 1 : 0);
+        long freePages = 0;
+        for (int j = 0; j < n; j++) {
+            freePages += hv.freePages(j, pageBytes);
+        }
+        return capacityFrom(0) >= need && freePages >= pages;
+    }
+
+    /** Threads node j can give: its free CPUs, or under full-pcpus-only the threads of its fully free cores. */
+    private int capacity(int j) {
+        return r.fullPcpusOnly()
+                ? hv.cores.get(j).stream().filter(HostView.Core::fullFree).mapToInt(HostView.Core::total).sum()
+                : hv.free[j];
+    }
+
+    private int capacityFrom(int a) {
+        int sum = 0;
+        for (int j = a; j < n; j++) {
+            sum += capacity(j);
+        }
+        return sum;
+    }
+
+    /** Fewest nodes among a.. (a included) whose capacity holds every vCPU. */
+    private int minNodesFrom(int a) {
+        int[] caps = new int[n - a];
+        for (int j = a; j < n; j++) {
+            caps[j - a] = capacity(j);
+        }
+        Arrays.sort(caps);
+        int left = vcpus;
+        int k = 0;
+        for (int i = caps.length - 1; i >= 0 && left > 0; i--) {
+            left -= caps[i];
+            k++;
+        }
+        return k;
+    }
+
+    /** No layout anchored at node a over k used nodes costs less: k nodes, and the k-1 nearest after a. */
+    private double lowerBound(int a, int k) {
+        double[] hops = new double[n - a - 1];
+        for (int j = a + 1; j < n; j++) {
+            hops[j - a - 1] = hv.hops(a, j);
+        }
+        Arrays.sort(hops);
+        double lb = W_NODE * k;
+        for (int i = 0; i < k - 1 && i < hops.length; i++) {
+            lb += W_SPREAD * hops[i];
+        }
+        return lb;
+    }
+
     /** The best CPU layout over exactly {@code m} guest cells, ignoring whether hugepages fit (for diagnostics). */
     Layout cpuOnly(int m) {
-        Layout best = null;
-        for (int a = 0; a < n; a++) {
+        return capacityFrom(0) >= vcpus + (r.isolateEmulatorThread() ? 1 : 0) ? overCells(m, true, null) : null;
+    }
+
+    /** The best layout over exactly m guest cells (NUMA passthrough), or {@code best} when none beats it. */
+    private Layout overCells(int m, boolean ignorePages, Layout best) {
+        for (int a = 0; a + m <= n && capacityFrom(a) >= vcpus; a++) {
+            if (hv.free[a] == 0 || best != null && lowerBound(a, m) >= best.cost() - EPS) {
+                continue;
+            }
             for (int e : emulatorNodes()) {
-                best = better(best, solve(a, e, m, null, true));
+                best = better(best, solve(a, e, m, null, ignorePages));
             }
         }
         return best;
@@ -185,9 +244,24 @@ final class Search {
         if (!r.isolateEmulatorThread()) {
             return new int[] {-1};
         }
-        int[] all = new int[n];
-        Arrays.setAll(all, i -> i);
-        return all;
+        return java.util.stream.IntStream.range(0, n).filter(j -> capacity(j) > 0).toArray();
+    }
+
+    private double imbalance(int j, int taken, long pg) {
+        double[][] byNode = imbalanceCache.computeIfAbsent(pg, k -> new double[n][]);
+        if (byNode[j] == null) {
+            byNode[j] = new double[hv.free[j] + 1];
+            Arrays.fill(byNode[j], Double.NaN);
+        }
+        if (taken >= byNode[j].length) {
+            return hv.imbalance(j, taken, pg, pageBytes);
+        }
+        double v = byNode[j][taken];
+        if (Double.isNaN(v)) {
+            v = hv.imbalance(j, taken, pg, pageBytes);
+            byNode[j][taken] = v;
+        }
+        return v;
     }
 
     private static Layout better(Layout a, Layout b) {
@@ -223,7 +297,7 @@ final class Search {
         if (e >= 0) {
             cost += W_EMULATOR * count * hv.hops(e, j) / vcpus;
         }
-        return cost + W_IMBALANCE * hv.imbalance(j, l.taken(), pg, pageBytes);
+        return cost + W_IMBALANCE * imbalance(j, l.taken(), pg);
     }
 
     private Layout solve(int anchor, int e, int m, long[] plan, boolean ignorePages) {

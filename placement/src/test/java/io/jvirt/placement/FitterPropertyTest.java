@@ -28,18 +28,65 @@ class FitterPropertyTest {
     private int fits;
     private int rejections;
     private int optimalityChecks;
+    private int subtleRejections;
 
     @Test
     void smallHostsAgainstBruteForce() {
         Random rnd = new Random(20240517L);
-        for (int iter = 0; iter < 400; iter++) {
+        for (int iter = 0; iter < 600; iter++) {
             stream(rnd, randomSmallHost(rnd), 4, true);
         }
-        System.out.printf("small hosts: %d fits, %d rejections, %d optimality checks%n", fits, rejections,
-                optimalityChecks);
-        assertThat(fits).isGreaterThan(1000);
+        System.out.printf("small hosts: %d fits (all checked optimal by brute force), %d rejections (%d with "
+                + "enough CPUs and pages on the host, all confirmed by brute force)%n", fits, rejections,
+                subtleRejections);
+        assertThat(fits).isGreaterThan(1400);
+        assertThat(rejections).isGreaterThan(500);
+        assertThat(optimalityChecks).isEqualTo(fits);
+    }
+
+    @Test
+    void randomSnapshotsAgainstBruteForce() {
+        Random rnd = new Random(4196L);
+        int checked = 0;
+        for (int iter = 0; iter < 50_000 && checked < 2500; iter++) {
+            HostTopology h = randomSmallHost(rnd);
+            Set<Integer> used = new HashSet<>();
+            h.cpus().forEach(c -> {
+                if (!h.reservedCpus().contains(c.id()) && rnd.nextInt(5) == 0) {
+                    used.add(c.id());
+                }
+            });
+            Map<Integer, Map<String, Long>> pages = new HashMap<>();
+            h.nodes().forEach(n -> {
+                long total = n.hugepagesTotal().getOrDefault("2Mi", 0L);
+                pages.put(n.id(), Map.of("2Mi", total == 0 ? 0 : (long) rnd.nextInt((int) total + 1)));
+            });
+            HostUsage u = new HostUsage(used, pages);
+            Request base = randomRequest(rnd, 4);
+            boolean hp = base.dedicated() && rnd.nextBoolean();
+            Request r = hp ? new Request(base.vcpus(), base.threadsPerCore(), true, base.isolateEmulatorThread(),
+                    rnd.nextBoolean(), "2Mi", MI2 * (1 + rnd.nextInt(6)), rnd.nextBoolean()) : base;
+            if (!Fitter.validate(r).isEmpty() || !enoughInTotal(h, u, r)) {
+                continue; // only cases where the layout rules, not the host's totals, decide
+            }
+            checked++;
+            Outcome o = Fitter.fit(h, u, r);
+            String ctx = "\nhost " + h + "\nusage " + u + "\nrequest " + r + "\n" + Fitter.explain(o);
+            if (o instanceof Outcome.Allocation a) {
+                fits++;
+                checkAllocation(h, u, r, a, ctx);
+                assertThat(a.score()).as("optimal" + ctx)
+                        .isCloseTo(BruteForce.minScore(h, u, r), org.assertj.core.data.Offset.offset(1e-6));
+            } else {
+                rejections++;
+                assertThat(BruteForce.minScore(h, u, r)).as("rejection is real" + ctx)
+                        .isEqualTo(Double.POSITIVE_INFINITY);
+            }
+        }
+        System.out.printf("snapshots with enough CPUs and pages in total: %d fits (all optimal), %d rejections (all "
+                + "confirmed by brute force)%n", fits, rejections);
+        assertThat(checked).isEqualTo(2500);
         assertThat(rejections).isGreaterThan(300);
-        assertThat(optimalityChecks).isGreaterThan(1000);
     }
 
     @Test
@@ -98,6 +145,7 @@ class FitterPropertyTest {
                 if (Fitter.validate(r).isEmpty() && bruteForce) {
                     assertThat(BruteForce.minScore(h, u, r)).as("rejection is real" + ctx)
                             .isEqualTo(Double.POSITIVE_INFINITY);
+                    subtleRejections += enoughInTotal(h, u, r) ? 1 : 0;
                 }
             }
         }
@@ -175,6 +223,19 @@ class FitterPropertyTest {
                 }
             }
         }
+    }
+
+    /** The host has enough free CPUs and hugepages in total: only the layout rules can refuse the request. */
+    private static boolean enoughInTotal(HostTopology h, HostUsage u, Request r) {
+        long free = h.cpus().stream().filter(c -> !h.reservedCpus().contains(c.id())
+                && !u.exclusiveCpus().contains(c.id())).count();
+        long freePages = 0;
+        for (NumaNode n : h.nodes()) {
+            freePages += n.hugepagesTotal().getOrDefault("2Mi", 0L)
+                    - u.hugepagesUsed().getOrDefault(n.id(), Map.of()).getOrDefault("2Mi", 0L);
+        }
+        long pages = r.hugepageSize() == null ? 0 : r.memoryBytes() / MI2;
+        return free >= (r.dedicated() ? r.vcpus() + (r.isolateEmulatorThread() ? 1 : 0) : 0) && freePages >= pages;
     }
 
     private static void checkUsage(HostTopology h, HostUsage u, String ctx) {

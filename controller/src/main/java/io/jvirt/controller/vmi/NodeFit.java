@@ -2,6 +2,11 @@ package io.jvirt.controller.vmi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jvirt.api.kubevirt.Quantity;
+import io.jvirt.controller.placement.PlacementCodec;
+import io.jvirt.placement.Fitter;
+import io.jvirt.placement.HostTopology;
+import io.jvirt.placement.HostUsage;
+import io.jvirt.placement.Request;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -39,6 +44,16 @@ public final class NodeFit {
      * @param pods    all pods that are bound to a node and not finished
      */
     public static Outcome choose(JsonNode podSpec, List<? extends JsonNode> nodes, List<? extends JsonNode> pods) {
+        return choose(podSpec, nodes, pods, Optional.empty());
+    }
+
+    /**
+     * As {@link #choose(JsonNode, List, List)}, and when the VMI needs exclusive CPUs, NUMA cells or hugepages,
+     * the node must also fit it by the placement fitter over the topology and usage its node agent publishes;
+     * the fitter's per-NUMA-node reasons become the node's reason.
+     */
+    public static Outcome choose(JsonNode podSpec, List<? extends JsonNode> nodes, List<? extends JsonNode> pods,
+                                 Optional<Request> placement) {
         Map<String, BigDecimal> request = requests(podSpec);
         Map<String, Integer> reasons = new TreeMap<>();
         String best = null;
@@ -46,6 +61,9 @@ public final class NodeFit {
         for (JsonNode node : nodes) {
             String name = node.path("metadata").path("name").asText();
             Optional<String> why = reject(node, podSpec, request, pods);
+            if (why.isEmpty() && placement.isPresent()) {
+                why = rejectPlacement(node, placement.get());
+            }
             if (why.isPresent()) {
                 reasons.merge(why.get(), 1, Integer::sum);
                 continue;
@@ -99,6 +117,28 @@ public final class NodeFit {
         }
         return Optional.empty();
     }
+
+    private static Optional<String> rejectPlacement(JsonNode node, Request req) {
+        JsonNode ann = node.path("metadata").path("annotations");
+        String name = node.path("metadata").path("name").asText();
+        if (!ann.has(PlacementCodec.TOPOLOGY)) {
+            return Optional.of("node(s) did not publish their CPU/NUMA topology (" + name + ")");
+        }
+        try {
+            HostTopology topo = PlacementCodec.topology(JSON.readTree(ann.get(PlacementCodec.TOPOLOGY).asText()));
+            HostUsage usage = ann.has(PlacementCodec.USAGE)
+                    ? PlacementCodec.usage(JSON.readTree(ann.get(PlacementCodec.USAGE).asText())) : HostUsage.EMPTY;
+            io.jvirt.placement.Outcome out = Fitter.fit(topo, usage, req);
+            if (out instanceof io.jvirt.placement.Outcome.Rejection r) {
+                return Optional.of("node(s) had no CPU/NUMA/hugepage fit (" + name + ": " + r.message() + ")");
+            }
+            return Optional.empty();
+        } catch (java.io.IOException | RuntimeException e) {
+            return Optional.of("node(s) published an unreadable topology (" + name + ": " + e.getMessage() + ")");
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** Allocatable minus the requests of the pods bound to the node. */
     static BigDecimal free(JsonNode node, List<? extends JsonNode> pods, String nodeName, String resource) {

@@ -189,7 +189,8 @@ public final class VmiController implements AutoCloseable {
                     return !ph.equals("Succeeded") && !ph.equals("Failed");
                 })
                 .toList();
-        NodeFit.Outcome outcome = NodeFit.choose(podTemplate.path("spec"), allNodes, activePods);
+        NodeFit.Outcome outcome = NodeFit.choose(podTemplate.path("spec"), allNodes, activePods,
+                io.jvirt.controller.placement.PlacementRequests.of(vmi, false));
         switch (outcome) {
             case NodeFit.Fits fits -> {
                 ObjectNode pod = LauncherPod.render(vmi, resources, fits.nodeName());

@@ -65,6 +65,11 @@ import java.util.regex.Pattern;
  * <p>{@code hint-dedicated} only under KVM: TCG does not implement the CPUID bit (QEMU warns "TCG doesn't support
  * requested feature: CPUID.40000001H:EDX.kvm-hint-dedicated").
  *
+ * <p>A VMI without dedicated CPUs gets no {@code <cputune>}. The node may still pass the fitter's allocation for it
+ * (no pins; hugepages accounted per host node): its hugepage memory is then bound {@code strict} to those nodes
+ * ({@code <numatune><memory mode='strict' nodeset/>}), so that the pages come from where the node accounted them
+ * (KubeVirt has no per-node accounting and no such binding). An allocation with pins for such a VMI is refused.
+ *
  * <p>A hugepage guest with memfd backing and no NUMA spec gets one synthetic NUMA cell holding all vCPUs and memory,
  * as KubeVirt's {@code cpu.go} adds.
  */
@@ -111,9 +116,17 @@ final class PlacementConfigurator implements DomainConfigurator {
         }
 
         if (!dedicated) {
-            if (ctx.placement() != null) {
-                throw ConversionException.at(DEDICATED, "the node passed a CPU placement for a VMI without "
+            Outcome.Allocation shared = ctx.placement();
+            if (shared != null && (!shared.vcpuPins().isEmpty() || !shared.emulatorCpus().isEmpty())) {
+                throw ConversionException.at(DEDICATED, "the node's placement pins CPUs for a VMI without "
                         + "dedicated CPUs");
+            }
+            if (shared != null && pageBytes != null && !shared.hugepagesByNode().isEmpty()) {
+                // hold the guest to the nodes whose hugepages the node accounted to it
+                XmlElement numatune = new XmlElement("numatune");
+                numatune.child("memory").attr("mode", "strict")
+                        .attr("nodeset", CpuSets.format(shared.hugepagesByNode().keySet()));
+                domain.numatune = numatune;
             }
             syntheticNuma(numa, domain);
             return;

@@ -106,6 +106,19 @@ public final class VmiRuntime {
      * @param secrets secret name → decoded data (cloud-init secret references, SSH keys); may return null
      */
     public StartedVmi start(ObjectNode vmi, Function<String, Map<String, String>> secrets) {
+        return start(vmi, secrets, null);
+    }
+
+    /**
+     * Where a dedicated-CPU guest goes on this host, decided by the node's CPU manager: the allocation, the node's
+     * shared CPU pool, and the host NUMA distances (node id → distances to every node).
+     */
+    public record Pinning(io.jvirt.placement.Outcome.Allocation allocation, java.util.List<Integer> sharedCpus,
+                          Map<Integer, java.util.List<Integer>> numaDistances) {
+    }
+
+    /** As {@link #start(ObjectNode, Function)}, pinned per {@code pinning} (null: not pinned). */
+    public StartedVmi start(ObjectNode vmi, Function<String, Map<String, String>> secrets, Pinning pinning) {
         String namespace = vmi.path("metadata").path("namespace").asText("default");
         String name = vmi.path("metadata").path("name").asText("");
         String domain = domainName(checkName(namespace, "namespace"), checkName(name, "name"));
@@ -146,6 +159,9 @@ public final class VmiRuntime {
                     sockets.agent(), existing(firmware.efiCode()), existing(firmware.efiSecureBootCode()),
                     existing(firmware.efiVarsTemplate()), efiVars, null,
                     existing(firmware.efiSecureBootVarsTemplate()));
+            if (pinning != null) {
+                ctx = ctx.withPlacement(pinning.allocation(), pinning.sharedCpus(), pinning.numaDistances());
+            }
             String xml = converter.toXml(vmi, ctx);
             Files.writeString(dir.resolve("vmi.json"), JSON.writerWithDefaultPrettyPrinter()
                     .writeValueAsString(vmi));

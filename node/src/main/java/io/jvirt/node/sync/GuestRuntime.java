@@ -20,8 +20,12 @@ public interface GuestRuntime {
         }
     }
 
-    /** Prepares disks and starts the guest. Throws {@link GuestException} with a reason KubeVirt would show. */
-    void start(ObjectNode vmi, Function<String, Map<String, String>> secrets);
+    /**
+     * Prepares disks and starts the guest, pinned per {@code pinning} when the node's CPU manager allocated CPUs for
+     * it (null otherwise). Throws {@link GuestException} with a reason KubeVirt would show.
+     */
+    void start(ObjectNode vmi, Function<String, Map<String, String>> secrets,
+               io.jvirt.launcher.runtime.VmiRuntime.Pinning pinning);
 
     /** ACPI power button. */
     void shutdown(String namespace, String name);

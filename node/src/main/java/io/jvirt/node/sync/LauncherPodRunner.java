@@ -12,7 +12,13 @@ import io.jvirt.controller.runtime.ControllerLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.jvirt.controller.placement.PlacementRequests;
+import io.jvirt.node.cpumanager.NodePlacement;
+import io.jvirt.placement.Outcome;
+import io.jvirt.placement.Request;
+
 import java.time.Duration;
+import java.util.Optional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -28,14 +34,24 @@ public final class LauncherPodRunner implements AutoCloseable {
     private final String nodeName;
     private final String nodeIp;
     private final VmiSync sync;
+    private final NodePlacement placement;
+    private final Runnable usageChanged;
     private final ControllerLoop loop;
     private SharedIndexInformer<GenericKubernetesResource> pods;
 
-    public LauncherPodRunner(KubeApi api, String nodeName, String nodeIp, VmiSync sync) {
+    /**
+     * @param placement    the node's CPU manager and topology manager: pods of VMIs with dedicated CPUs, NUMA cells
+     *                     or hugepages are admitted through it (or fail, as the kubelet's topology manager fails them)
+     * @param usageChanged called after an allocation was made or released (to republish the node's usage)
+     */
+    public LauncherPodRunner(KubeApi api, String nodeName, String nodeIp, VmiSync sync, NodePlacement placement,
+                             Runnable usageChanged) {
         this.api = api;
         this.nodeName = nodeName;
         this.nodeIp = nodeIp;
         this.sync = sync;
+        this.placement = placement;
+        this.usageChanged = usageChanged;
         this.loop = new ControllerLoop("pod-runner", this::reconcile);
     }
 
@@ -59,14 +75,39 @@ public final class LauncherPodRunner implements AutoCloseable {
                 return Duration.ofSeconds(1); // the guest is still shutting down
             }
             LOG.info("pod {}/{} terminated", ns, name);
+            placement.release(KubeApi.uid(pod), vmiUid(pod));
+            usageChanged.run();
             api.deleteNow(Kind.POD, ns, name);
             return null;
         }
         String phase = pod.path("status").path("phase").asText("");
-        if (phase.equals("Running") || phase.equals("Succeeded") || phase.equals("Failed")) {
+        if (phase.equals("Succeeded") || phase.equals("Failed")) {
+            placement.release(KubeApi.uid(pod), vmiUid(pod));
+            usageChanged.run();
+            return null;
+        }
+        if (phase.equals("Running")) {
             return null;
         }
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        if (vmi != null) {
+            Optional<ObjectNode> vmiObj = api.get(Kind.VIRTUAL_MACHINE_INSTANCE, ns, vmi);
+            Optional<Request> req = vmiObj.flatMap(v -> PlacementRequests.of(v, placement.options().fullPcpusOnly()));
+            if (req.isPresent()) {
+                Outcome out = placement.admit(KubeApi.uid(pod), vmiUid(pod), req.get());
+                if (out instanceof Outcome.Rejection r) {
+                    // as the kubelet's topology manager rejects a pod it cannot align
+                    LOG.info("pod {}/{} rejected: {}", ns, name, r.message());
+                    ObjectNode failed = JsonNodeFactory.instance.objectNode();
+                    failed.put("phase", "Failed");
+                    failed.put("reason", "TopologyAffinityError");
+                    failed.put("message", "Pod was rejected: " + r.message());
+                    api.patchStatus(Kind.POD, ns, name, failed);
+                    return null;
+                }
+                usageChanged.run();
+            }
+        }
         ObjectNode status = JsonNodeFactory.instance.objectNode();
         status.put("phase", "Running");
         status.put("hostIP", nodeIp);
@@ -91,6 +132,15 @@ public final class LauncherPodRunner implements AutoCloseable {
         }
         status.put("qosClass", pod.path("status").path("qosClass").asText("Burstable"));
         api.patchStatus(Kind.POD, ns, name, status);
+        return null;
+    }
+
+    private static String vmiUid(JsonNode pod) {
+        for (JsonNode ref : pod.path("metadata").path("ownerReferences")) {
+            if (ref.path("kind").asText().equals("VirtualMachineInstance")) {
+                return ref.path("uid").asText();
+            }
+        }
         return null;
     }
 

@@ -33,9 +33,9 @@ public final class LibvirtGuestRuntime implements GuestRuntime {
     }
 
     @Override
-    public void start(ObjectNode vmi, Function<String, Map<String, String>> secrets) {
+    public void start(ObjectNode vmi, Function<String, Map<String, String>> secrets, VmiRuntime.Pinning pinning) {
         try {
-            runtime.start(vmi, secrets);
+            runtime.start(vmi, secrets, pinning);
         } catch (ImageNotFoundException e) {
             throw new GuestException("ErrImagePull", e.getMessage(), e);
         } catch (StorageException e) {

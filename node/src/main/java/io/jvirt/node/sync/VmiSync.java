@@ -10,7 +10,10 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.jvirt.controller.kube.Kind;
 import io.jvirt.controller.kube.KubeApi;
 import io.jvirt.controller.runtime.ControllerLoop;
+import io.jvirt.launcher.runtime.VmiRuntime;
 import io.jvirt.node.console.ConsoleHubs;
+import io.jvirt.node.cpumanager.NodePlacement;
+import io.jvirt.placement.Outcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +49,10 @@ public final class VmiSync implements AutoCloseable {
     private final Map<String, Instant> shutdownDeadlines = new ConcurrentHashMap<>();
     private SharedIndexInformer<GenericKubernetesResource> vmis;
 
-    public VmiSync(KubeApi api, GuestRuntime runtime, String nodeName, ConsoleHubs hubs) {
+    private final NodePlacement placement;
+
+    public VmiSync(KubeApi api, GuestRuntime runtime, String nodeName, ConsoleHubs hubs, NodePlacement placement) {
+        this.placement = placement;
         this.api = api;
         this.runtime = runtime;
         this.nodeName = nodeName;
@@ -117,7 +123,18 @@ public final class VmiSync implements AutoCloseable {
         String ns = KubeApi.ns(vmi);
         String name = KubeApi.name(vmi);
         try {
-            runtime.start(vmi, secretName -> secret(ns, secretName));
+            VmiRuntime.Pinning pinning = null;
+            Optional<Outcome.Allocation> alloc = placement.allocationOf(KubeApi.uid(vmi));
+            if (alloc.isPresent()) {
+                java.util.Map<Integer, java.util.List<Integer>> distances = new HashMap<>();
+                placement.topology().nodes().forEach(n -> distances.put(n.id(), n.distances()));
+                pinning = new VmiRuntime.Pinning(alloc.get(), placement.sharedPool(), distances);
+            } else if (io.jvirt.controller.placement.PlacementRequests.of(vmi, false)
+                    .map(io.jvirt.placement.Request::dedicated).orElse(false)) {
+                // dedicated CPUs are allocated when the launcher pod is admitted; wait for that
+                return Duration.ofSeconds(1);
+            }
+            runtime.start(vmi, secretName -> secret(ns, secretName), pinning);
             LOG.info("started guest {}/{}", ns, name);
             hubs.ensure(ns, name, runtime.serialSocket(ns, name));
             Optional<GuestRuntime.GuestStatus> g = runtime.status(ns, name);
