@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Checks, and where it can installs, what jvirt needs on Debian 12.
-#   prereqs.sh run   what `jvirt up` needs
-#   prereqs.sh test  what the test suite needs besides that (python3-kubernetes; kubectl 1.27-1.33 are checked)
+#   prereqs.sh run   what `jvirt up` needs: QEMU, libvirt (daemon + clients), OVMF, xorriso, qemu-img
+#   prereqs.sh test  the above plus what the test suite needs (python3-kubernetes); kubectl 1.27-1.33 are checked
 set -euo pipefail
 what="${1:-run}"
+pkgs=(qemu-system-x86 qemu-utils libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients ovmf xorriso)
+[ "$what" = test ] && pkgs+=(python3-kubernetes libxml2-utils)
 missing=()
-if [ "$what" = test ]; then
-  python3 -c 'import kubernetes' 2>/dev/null || /usr/bin/python3 -c 'import kubernetes' 2>/dev/null || missing+=(python3-kubernetes)
-fi
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "prereqs: installing ${missing[*]}" >&2
     apt-get update -qq >&2 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   else
-    echo "prereqs: missing ${missing[*]}; install them (Debian: apt-get install ${missing[*]})" >&2
+    echo "prereqs: missing ${missing[*]}; install them (Debian: sudo apt-get install ${missing[*]})" >&2
     exit 1
   fi
 fi

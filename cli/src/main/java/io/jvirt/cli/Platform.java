@@ -78,6 +78,7 @@ public final class Platform implements AutoCloseable {
             controllers.start();
 
             Path dir = config.dataDir();
+            importDemoImage(dir);
             LibvirtDaemon daemon = new LibvirtDaemon(dir);
             daemon.ensureStarted();
             LibvirtHypervisor hypervisor = LibvirtHypervisor.connect(daemon);
@@ -93,6 +94,21 @@ public final class Platform implements AutoCloseable {
         } catch (Exception e) {
             server.close();
             throw e;
+        }
+    }
+
+    /** The image KubeVirt's examples use; `jvirt up` points it at jvirt's test guest unless it is already set. */
+    static final String DEMO_IMAGE = "quay.io/kubevirt/cirros-container-disk-demo";
+
+    private static void importDemoImage(Path dataDir) {
+        String disk = System.getenv("JVIRT_DEMO_DISK");
+        if (disk == null || disk.isBlank()) {
+            return;
+        }
+        ImageStore store = new ImageStore(imageDir(dataDir));
+        if (store.find(DEMO_IMAGE).isEmpty()) {
+            store.importImage(DEMO_IMAGE, Path.of(disk));
+            LOG.info("imported the test guest {} as {}", disk, DEMO_IMAGE);
         }
     }
 

@@ -50,7 +50,7 @@ public final class Fitter {
             if (l == null) {
                 return new Outcome.Rejection(Shortfalls.of(s));
             }
-            a = s.build(l, "");
+            a = s.build(l);
         } else {
             a = bestShared(s);
             if (a == null) {

@@ -3,6 +3,7 @@ package io.jvirt.placement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ final class Search {
     final long pages;
     private final int n;
     private final NodePacker[] packers;
-    private final Map<Long, double[][]> imbalanceCache = new java.util.HashMap<>();
+    private final Map<Long, double[][]> imbalanceCache = new HashMap<>();
     /** local[node][parity][vcpus][emulator]. */
     private final Local[][][][] local;
 
@@ -53,12 +54,15 @@ final class Search {
         this.pages = pageBytes > 0 ? r.memoryBytes() / pageBytes : 0;
         this.n = hv.nodeCount();
         this.packers = new NodePacker[n];
-        this.local = new Local[n][2][vcpus + 1][2];
-        if (!r.dedicated()) {
+        if (!r.dedicated() || !hostCanHold()) {
+            this.local = null;
             return;
         }
+        this.local = new Local[n][2][vcpus + 1][2];
         for (int j = 0; j < n; j++) {
-            packers[j] = new NodePacker(hv.cores.get(j), tpc == 2 ? vcpus / 2 : 0, vcpus + 1, r.fullPcpusOnly());
+            int free = hv.free[j];
+            packers[j] = new NodePacker(hv.cores.get(j), tpc == 2 ? Math.min(vcpus / 2, free / 2) : 0,
+                    Math.min(vcpus + 1, free), r.fullPcpusOnly());
             for (int parity = 0; parity < 2; parity++) {
                 for (int k = 0; k <= vcpus; k++) {
                     for (int e = 0; e < 2; e++) {
@@ -136,7 +140,7 @@ final class Search {
 
     /** The best layout of a dedicated request, or null when none exists. */
     Layout bestDedicated() {
-        if (!hostCanHold()) {
+        if (local == null) {
             return null;
         }
         Layout best = null;
@@ -220,7 +224,7 @@ final class Search {
 
     /** The best CPU layout over exactly {@code m} guest cells, ignoring whether hugepages fit (for diagnostics). */
     Layout cpuOnly(int m) {
-        return capacityFrom(0) >= vcpus + (r.isolateEmulatorThread() ? 1 : 0) ? overCells(m, true, null) : null;
+        return local != null ? overCells(m, true, null) : null;
     }
 
     /** The best layout over exactly m guest cells (NUMA passthrough), or {@code best} when none beats it. */
@@ -353,7 +357,7 @@ final class Search {
     }
 
     /** The CPUs of a layout: vCPU pins in order, emulator CPUs (primary first, then padding), guest cells. */
-    Outcome.Allocation build(Layout l, String explanationPlaceholder) {
+    Outcome.Allocation build(Layout l) {
         List<Integer> pins = new ArrayList<>();
         List<Integer> padding = new ArrayList<>();
         Integer emulator = null;
@@ -412,6 +416,6 @@ final class Search {
             emulatorCpus.add(emulator);
         }
         padding.stream().sorted().forEach(emulatorCpus::add);
-        return new Outcome.Allocation(pins, emulatorCpus, cells, hugepages, 0, explanationPlaceholder);
+        return new Outcome.Allocation(pins, emulatorCpus, cells, hugepages, 0, "");
     }
 }
