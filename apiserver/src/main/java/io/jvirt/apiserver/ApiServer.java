@@ -104,6 +104,7 @@ public final class ApiServer implements AutoCloseable {
         ResourceCatalog catalog = ResourceCatalog.standard();
         store = SqliteStore.open(dir, new Fields(catalog));
         admission = new AdmissionChain().add(new SchemaValidation())
+                .add(new io.jvirt.apiserver.admission.kubevirt.PresetAdmission(store)) // before the defaults
                 .add(new KubevirtAdmission(new StoreClusterConfig(store)))
                 .add(new InstancetypeAdmission(store));
         objects = new ObjectService(store, catalog, admission);

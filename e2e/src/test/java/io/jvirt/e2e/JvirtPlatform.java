@@ -30,13 +30,20 @@ final class JvirtPlatform {
     final Path dataDir;
     final int port;
     private final Path logDir;
+    /** More {@code jvirt up} arguments, e.g. the kubelet's CPU manager flags. */
+    private final List<String> upArgs;
     private final List<Path> logs = new ArrayList<>();
     private Process process;
 
     JvirtPlatform(Path dataDir, int port, Path logDir) {
+        this(dataDir, port, logDir, List.of());
+    }
+
+    JvirtPlatform(Path dataDir, int port, Path logDir, List<String> upArgs) {
         this.dataDir = dataDir;
         this.port = port;
         this.logDir = logDir;
+        this.upArgs = List.copyOf(upArgs);
     }
 
     static int freePort() {
@@ -68,8 +75,10 @@ final class JvirtPlatform {
         Path log = logDir.resolve("jvirt-up-" + (logs.size() + 1) + ".log");
         logs.add(log);
         List<String> cmd = new ArrayList<>(List.of(java(), "-XX:+UseSerialGC", "-Xss512k",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS", "-cp", System.getProperty("java.class.path"),
                 "io.jvirt.cli.Main", "up", "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
+        cmd.addAll(upArgs);
         try {
             Files.createDirectories(logDir);
             process = new ProcessBuilder(cmd)

@@ -79,11 +79,13 @@ abstract class PlatformE2E {
         Path dataDir = work.resolve("d");
         Path logs = Path.of("target", "e2e-logs", getClass().getSimpleName()).toAbsolutePath();
         deleteTree(logs);
-        platform = new JvirtPlatform(dataDir, JvirtPlatform.freePort(), logs);
+        platform = new JvirtPlatform(dataDir, JvirtPlatform.freePort(), logs, upArgs());
         JvirtCommand.Result imported = JvirtCommand.run("image", "import", CIRROS,
                 guest.resolve("disk.qcow2").toString(), "--data-dir", dataDir.toString());
         assertThat(imported.exitCode()).as("jvirt image import: %s", imported).isZero();
+        step("starting jvirt up in " + dataDir);
         platform.start();
+        step("jvirt up serving at port " + platform.port);
         client = new KubernetesClientBuilder()
                 .withConfig(Config.fromKubeconfig(Files.readString(platform.kubeconfig()))).build();
         api = ApiClient.fromKubeconfig(platform.kubeconfig(), NS);
@@ -91,6 +93,11 @@ abstract class PlatformE2E {
         await("the node registered and schedulable").atMost(CHANGE).ignoreExceptions().untilAsserted(() ->
                 assertThat(client.nodes().list().getItems()).anySatisfy(n ->
                         assertThat(n.getMetadata().getLabels()).containsEntry("kubevirt.io/schedulable", "true")));
+    }
+
+    /** More {@code jvirt up} arguments for this class's platform (e.g. the CPU manager flags); none by default. */
+    List<String> upArgs() {
+        return List.of();
     }
 
     @AfterEach
@@ -152,6 +159,7 @@ abstract class PlatformE2E {
     }
 
     private void removeAllVms() {
+        step("deleting every VM");
         Kubectl.Result r = kubectl(null, "delete", "vm", "--all", "-n", NS, "--wait=false");
         assertThat(r.exitCode()).as("kubectl delete vm --all: %s", r).isZero();
         await("every VM, VMI, launcher pod and domain gone").atMost(CHANGE).pollInterval(Duration.ofMillis(500))
@@ -163,6 +171,7 @@ abstract class PlatformE2E {
                     assertThat(domains(true)).as("libvirt domains").isEmpty();
                     assertThat(platform.qemuProcesses()).as("QEMU processes").isEmpty();
                 });
+        step("every VM gone");
     }
 
     void dumpDiagnostics(String why) {
@@ -194,6 +203,12 @@ abstract class PlatformE2E {
     }
 
     // ------------------------------------------------------------------------------------------ tools
+
+    /** Progress on the test's stdout, with the time, to line up with the platform's log. */
+    static void step(String what) {
+        System.out.println("[e2e " + java.time.LocalTime.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                + "] " + what);
+    }
 
     Kubectl.Result kubectl(String stdin, String... args) {
         return Kubectl.run(platform.kubeconfig(), stdin, args);
@@ -328,6 +343,7 @@ abstract class PlatformE2E {
                     assertThat(phase(vmi)).as("phase of VMI %s (%s)", name, vmi.path("status")).isEqualTo("Running");
                     out.set(vmi);
                 });
+        step("VMI " + name + " Running, uid " + uid(out.get()));
         return out.get();
     }
 
@@ -361,14 +377,17 @@ abstract class PlatformE2E {
                     assertThat(domains(true)).as("libvirt domains").doesNotContain(domain(name));
                     assertThat(JvirtPlatform.running(qemuPid)).as("QEMU %s of %s running", qemuPid, name).isFalse();
                 });
+        step("VMI " + name + " " + vmiUid + " and its pod, domain and QEMU gone");
     }
 
     /** Boots to the shell and types {@code poweroff}: the guest powers itself off cleanly (ACPI S5). */
     void poweroffFromConsole(String vmi) {
         try (ConsoleViewer c = ConsoleViewer.attach(api, vmi, BOOT)) {
             c.awaitShell(BOOT);
+            step("typing poweroff on the console of " + vmi);
             c.type("poweroff\r");
             c.awaitOutput("powering off", CHANGE);
+            step("guest " + vmi + " powering off");
         }
     }
 
