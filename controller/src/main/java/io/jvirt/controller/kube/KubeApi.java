@@ -98,6 +98,45 @@ public final class KubeApi {
         return tree(ops(kind, namespace).withName(name).patch(PatchContext.of(PatchType.JSON), ops.toString()));
     }
 
+    /**
+     * Removes one finalizer from {@code obj} with a JSON patch that first tests the resourceVersion, so a
+     * concurrent change (another component removing its own finalizer) is never overwritten; on such a race, or
+     * when the object is gone, nothing is written and false is returned (the informer brings the new version and
+     * the caller looks again).
+     */
+    public boolean removeFinalizer(Kind kind, JsonNode obj, String finalizer) {
+        com.fasterxml.jackson.databind.node.ArrayNode kept = JSON.createArrayNode();
+        boolean had = false;
+        for (JsonNode f : obj.path("metadata").path("finalizers")) {
+            if (f.asText().equals(finalizer)) {
+                had = true;
+            } else {
+                kept.add(f);
+            }
+        }
+        if (!had) {
+            return false;
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode ops = JSON.createArrayNode();
+        ObjectNode test = ops.addObject();
+        test.put("op", "test");
+        test.put("path", "/metadata/resourceVersion");
+        test.put("value", obj.path("metadata").path("resourceVersion").asText());
+        ObjectNode replace = ops.addObject();
+        replace.put("op", "replace");
+        replace.put("path", "/metadata/finalizers");
+        replace.set("value", kept);
+        try {
+            jsonPatch(kind, ns(obj), name(obj), ops);
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404 || e.getCode() == 409 || e.getCode() == 422) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     /** Replaces the status (optimistic concurrency on the object's resourceVersion). */
     public ObjectNode updateStatus(Kind kind, String namespace, ObjectNode object) {
         return tree(ops(kind, namespace).resource(resource(object)).updateStatus());

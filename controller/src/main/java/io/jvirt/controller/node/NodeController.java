@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.jvirt.controller.kube.Kind;
 import io.jvirt.controller.kube.KubeApi;
+import io.jvirt.controller.vmi.VmiPhases;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,15 +99,8 @@ public final class NodeController implements AutoCloseable {
         LOG.info("VMI {}/{}: its node {} stopped sending heartbeats; marking it Failed", KubeApi.ns(vmi),
                 KubeApi.name(vmi), node);
         ObjectNode status = JsonNodeFactory.instance.objectNode();
-        status.put("phase", "Failed");
+        VmiPhases.transition(vmi, "Failed", status);
         status.put("reason", "NodeUnresponsive");
-        ArrayNode ts = vmi.path("status").path("phaseTransitionTimestamps").isArray()
-                ? ((ArrayNode) vmi.path("status").path("phaseTransitionTimestamps")).deepCopy()
-                : JsonNodeFactory.instance.arrayNode();
-        ObjectNode t = ts.addObject();
-        t.put("phase", "Failed");
-        t.put("phaseTransitionTimestamp", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
-        status.set("phaseTransitionTimestamps", ts);
         try {
             api.patchStatus(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), status);
         } catch (KubernetesClientException e) {

@@ -278,34 +278,7 @@ public final class VmController implements AutoCloseable {
         if (!(VmStatusCalculator.deleting(vmi) || VmStatusCalculator.isFinal(vmi))) {
             return;
         }
-        ArrayNode fins = JsonNodeFactory.instance.arrayNode();
-        boolean had = false;
-        for (JsonNode f : vmi.path("metadata").path("finalizers")) {
-            if (f.asText().equals(VMI_FINALIZER)) {
-                had = true;
-            } else {
-                fins.add(f);
-            }
-        }
-        if (!had) {
-            return;
-        }
-        ArrayNode ops = JsonNodeFactory.instance.arrayNode();
-        ObjectNode test = ops.addObject();
-        test.put("op", "test");
-        test.put("path", "/metadata/resourceVersion");
-        test.put("value", vmi.path("metadata").path("resourceVersion").asText());
-        ObjectNode replace = ops.addObject();
-        replace.put("op", "replace");
-        replace.put("path", "/metadata/finalizers");
-        replace.set("value", fins);
-        try {
-            api.jsonPatch(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), ops);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 409 && e.getCode() != 422) {
-                throw e;
-            }
-        }
+        api.removeFinalizer(Kind.VIRTUAL_MACHINE_INSTANCE, vmi, VMI_FINALIZER);
     }
 
     private void writeStatus(ObjectNode vm, ObjectNode vmi, String strategy, ArrayNode requests,

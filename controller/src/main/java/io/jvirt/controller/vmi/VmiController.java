@@ -104,7 +104,7 @@ public final class VmiController implements AutoCloseable {
             if (vmi.path("status").path("nodeName").asText("").isEmpty()) {
                 // never reached a node: no node agent will clean up after it
                 launchers.forEach(p -> api.deleteNow(Kind.POD, ns, KubeApi.name(p)));
-                removeFinalizer(vmi, NODE_FINALIZER);
+                api.removeFinalizer(Kind.VIRTUAL_MACHINE_INSTANCE, vmi, NODE_FINALIZER);
             }
             return null;
         }
@@ -280,41 +280,9 @@ public final class VmiController implements AutoCloseable {
             return;
         }
         ObjectNode patch = extra == null ? JsonNodeFactory.instance.objectNode() : extra;
+        VmiPhases.transition(vmi, phase, patch);
         patch.put("phase", phase);
-        if (!phase(vmi).equals(phase)) {
-            ArrayNode ts = vmi.path("status").path("phaseTransitionTimestamps").isArray()
-                    ? ((ArrayNode) vmi.path("status").path("phaseTransitionTimestamps")).deepCopy()
-                    : JsonNodeFactory.instance.arrayNode();
-            ObjectNode t = ts.addObject();
-            t.put("phase", phase);
-            t.put("phaseTransitionTimestamp", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
-            patch.set("phaseTransitionTimestamps", ts);
-        }
         api.patchStatus(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), patch);
-    }
-
-    private void removeFinalizer(JsonNode obj, String finalizer) {
-        ArrayNode kept = JsonNodeFactory.instance.arrayNode();
-        boolean had = false;
-        for (JsonNode f : obj.path("metadata").path("finalizers")) {
-            if (f.asText().equals(finalizer)) {
-                had = true;
-            } else {
-                kept.add(f);
-            }
-        }
-        if (!had) {
-            return;
-        }
-        ObjectNode patch = JsonNodeFactory.instance.objectNode();
-        patch.putObject("metadata").set("finalizers", kept);
-        try {
-            api.patch(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(obj), KubeApi.name(obj), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
-            }
-        }
     }
 
     private static String now() {

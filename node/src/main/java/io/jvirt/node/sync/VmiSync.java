@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.jvirt.controller.kube.Kind;
 import io.jvirt.controller.kube.KubeApi;
 import io.jvirt.controller.runtime.ControllerLoop;
+import io.jvirt.controller.vmi.VmiPhases;
 import io.jvirt.launcher.runtime.VmiRuntime;
 import io.jvirt.node.console.ConsoleHubs;
 import io.jvirt.node.cpumanager.NodePlacement;
@@ -181,7 +182,7 @@ public final class VmiSync implements AutoCloseable {
             LOG.info("guest {}/{} stopped and cleaned up", ns, name);
         }
         if (deleting) {
-            removeFinalizer(vmi);
+            api.removeFinalizer(Kind.VIRTUAL_MACHINE_INSTANCE, vmi, NODE_FINALIZER);
         }
         return null;
     }
@@ -240,14 +241,7 @@ public final class VmiSync implements AutoCloseable {
             i.put("infoSource", "domain");
         }
         if (!phase.equals(status.path("phase").asText(""))) {
-            patch.put("phase", phase);
-            ArrayNode ts = status.path("phaseTransitionTimestamps").isArray()
-                    ? ((ArrayNode) status.path("phaseTransitionTimestamps")).deepCopy()
-                    : JsonNodeFactory.instance.arrayNode();
-            ObjectNode t = ts.addObject();
-            t.put("phase", phase);
-            t.put("phaseTransitionTimestamp", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
-            patch.set("phaseTransitionTimestamps", ts);
+            VmiPhases.transition(vmi, phase, patch);
             if (failure != null) {
                 patch.put("reason", failure);
             }
@@ -315,30 +309,6 @@ public final class VmiSync implements AutoCloseable {
     private void patchStatus(ObjectNode vmi, ObjectNode patch) {
         try {
             api.patchStatus(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
-            }
-        }
-    }
-
-    private void removeFinalizer(ObjectNode vmi) {
-        ArrayNode kept = JsonNodeFactory.instance.arrayNode();
-        boolean had = false;
-        for (JsonNode f : vmi.path("metadata").path("finalizers")) {
-            if (f.asText().equals(NODE_FINALIZER)) {
-                had = true;
-            } else {
-                kept.add(f);
-            }
-        }
-        if (!had) {
-            return;
-        }
-        ObjectNode patch = JsonNodeFactory.instance.objectNode();
-        patch.putObject("metadata").set("finalizers", kept);
-        try {
-            api.patch(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), patch);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw e;

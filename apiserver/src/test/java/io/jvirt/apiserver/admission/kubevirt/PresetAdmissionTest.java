@@ -192,13 +192,14 @@ class PresetAdmissionTest {
                 .as("presets of other namespaces").isTrue();
         assertThat(stored.at("/spec/domain/resources/requests/memory").asText()).isEqualTo("128Mi");
         assertThat(stored.at("/spec/domain/cpu/cores").asInt()).isEqualTo(2);
-        assertThat(stored.at("/spec/domain/cpu/sockets").asInt()).as("defaults saw the preset's CPU").isEqualTo(1);
+        assertThat(stored.at("/status/currentCPUTopology/cores").asInt()).as("the defaults saw the preset's CPU")
+                .isEqualTo(2);
         assertThat(stored.at("/spec/domain/firmware/serial").isMissingNode()).isTrue();
 
         // a VMI the preset does not select needs its own memory and gets no warning
         assertThatThrownBy(() -> objects.create(VMI, "default", vmi("{}", DISKLESS_VMI_SPEC)
                 .set("metadata", obj("{name: 'w', namespace: 'default'}")), USER))
-                .isInstanceOf(ApiException.class);
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).contains("memory"));
     }
 
     @Test
