@@ -4,14 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Kubernetes resource quantities ({@code 128Mi}, {@code 1G}, {@code 500m}, {@code 1e3}) as exact decimals. */
 final class Quantity {
 
-    private static final Pattern FORMAT = Pattern.compile(
-            "([+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?");
 
     private Quantity() {
     }
@@ -32,34 +28,11 @@ final class Quantity {
         return parse(node.asText().trim(), field);
     }
 
+    /** Parses with the platform's Kubernetes quantity parser; a bad value names the VMI field. */
     static BigDecimal parse(String text, String field) {
-        Matcher m = FORMAT.matcher(text);
-        if (!m.matches()) {
-            throw ConversionException.at(field, "'" + text + "' is not a valid quantity (e.g. 128Mi, 1G, 500m)");
-        }
-        BigDecimal number = new BigDecimal(m.group(1));
-        String suffix = m.group(2);
-        if (suffix == null || suffix.isEmpty()) {
-            return number;
-        }
-        return switch (suffix) {
-            case "Ki" -> number.multiply(BigDecimal.valueOf(1L << 10));
-            case "Mi" -> number.multiply(BigDecimal.valueOf(1L << 20));
-            case "Gi" -> number.multiply(BigDecimal.valueOf(1L << 30));
-            case "Ti" -> number.multiply(BigDecimal.valueOf(1L << 40));
-            case "Pi" -> number.multiply(BigDecimal.valueOf(1L << 50));
-            case "Ei" -> number.multiply(BigDecimal.valueOf(1L << 60));
-            case "n" -> number.scaleByPowerOfTen(-9);
-            case "u" -> number.scaleByPowerOfTen(-6);
-            case "m" -> number.scaleByPowerOfTen(-3);
-            case "k" -> number.scaleByPowerOfTen(3);
-            case "M" -> number.scaleByPowerOfTen(6);
-            case "G" -> number.scaleByPowerOfTen(9);
-            case "T" -> number.scaleByPowerOfTen(12);
-            case "P" -> number.scaleByPowerOfTen(15);
-            case "E" -> number.scaleByPowerOfTen(18);
-            default -> number.scaleByPowerOfTen(Integer.parseInt(suffix.substring(1).replace("+", "")));
-        };
+        return io.jvirt.api.kubevirt.Quantity.tryParse(text).map(io.jvirt.api.kubevirt.Quantity::amount)
+                .orElseThrow(() -> ConversionException.at(field, "'" + text
+                        + "' is not a valid quantity (e.g. 128Mi, 1G, 500m)"));
     }
 
     /** Rounds up to a whole number (as Kubernetes does for byte and CPU-count values); must fit a long. */
