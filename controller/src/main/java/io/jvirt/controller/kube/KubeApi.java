@@ -137,6 +137,36 @@ public final class KubeApi {
         }
     }
 
+    /**
+     * Records a core/v1 Event about {@code obj} (what {@code kubectl describe} shows). Best effort: an event that
+     * cannot be written is not worth failing a reconcile for.
+     */
+    public void event(JsonNode obj, String type, String reason, String message, String component) {
+        ObjectNode ev = JSON.createObjectNode();
+        ObjectNode meta = ev.putObject("metadata");
+        meta.put("generateName", name(obj) + ".");
+        meta.put("namespace", ns(obj));
+        ObjectNode ref = ev.putObject("involvedObject");
+        ref.put("apiVersion", obj.path("apiVersion").asText());
+        ref.put("kind", obj.path("kind").asText());
+        ref.put("name", name(obj));
+        ref.put("namespace", ns(obj));
+        ref.put("uid", uid(obj));
+        ev.put("type", type);
+        ev.put("reason", reason);
+        ev.put("message", message);
+        ev.putObject("source").put("component", component);
+        String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        ev.put("firstTimestamp", now);
+        ev.put("lastTimestamp", now);
+        ev.put("count", 1);
+        try {
+            create(Kind.EVENT, ns(obj), ev);
+        } catch (KubernetesClientException e) {
+            // best effort (see above)
+        }
+    }
+
     /** Replaces the status (optimistic concurrency on the object's resourceVersion). */
     public ObjectNode updateStatus(Kind kind, String namespace, ObjectNode object) {
         return tree(ops(kind, namespace).resource(resource(object)).updateStatus());

@@ -61,8 +61,13 @@ public final class NodeFit {
         for (JsonNode node : nodes) {
             String name = node.path("metadata").path("name").asText();
             Optional<String> why = reject(node, podSpec, request, pods);
-            if (why.isEmpty() && placement.isPresent()) {
-                why = rejectPlacement(node, placement.get());
+            if (placement.isPresent() && (why.isEmpty() || why.get().startsWith("Insufficient cpu")
+                    || why.get().startsWith("Insufficient hugepages"))) {
+                // the fitter's per-NUMA-node reason says more than a bare count (or finds a layout problem)
+                Optional<String> layout = rejectPlacement(node, placement.get());
+                if (layout.isPresent() || why.isEmpty()) {
+                    why = layout.isPresent() ? layout : why;
+                }
             }
             if (why.isPresent()) {
                 reasons.merge(why.get(), 1, Integer::sum);
@@ -104,8 +109,11 @@ public final class NodeFit {
         for (Iterator<Map.Entry<String, JsonNode>> it = podSpec.path("nodeSelector").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!labels.path(e.getKey()).asText("\u0000").equals(e.getValue().asText())) {
+                String hint = e.getKey().equals("kubevirt.io/cpumanager")
+                        ? "; dedicated CPUs need a node with the static CPU manager policy and the CPUManager feature "
+                        + "gate enabled in the KubeVirt CR" : "";
                 return Optional.of("node(s) didn't match Pod's node affinity/selector (" + e.getKey() + "="
-                        + e.getValue().asText() + ")");
+                        + e.getValue().asText() + hint + ")");
             }
         }
         String name = node.path("metadata").path("name").asText();

@@ -226,6 +226,7 @@ public final class VmiController implements AutoCloseable {
                     }
                     api.patchStatus(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), patch);
                     LOG.info("VMI {}/{} is unschedulable: {}", KubeApi.ns(vmi), KubeApi.name(vmi), u.message());
+                    api.event(vmi, "Warning", "FailedScheduling", u.message(), "virt-controller");
                 }
                 return UNSCHEDULABLE_RETRY;
             }
