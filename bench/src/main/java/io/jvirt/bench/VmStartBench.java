@@ -62,7 +62,9 @@ import java.util.stream.Stream;
  *
  * <pre>
  * VmStartBench --repo DIR --guest-dir DIR [--runs 10] [--density 20] [--density-memory 128Mi] [--out FILE]
- *              [--work DIR] [--login-timeout 180] [--density-timeout 600] [--keep]
+ *              [--work DIR] [--login-timeout 180] [--density-timeout 600] [--density-stall 120]
+ *              [--qemu-tb-size MIB]   (TCG translation cache of the direct QEMU baseline; default: QEMU's)
+ *              [--keep]
  * </pre>
  *
  * Every process it starts (platform JVM, the platform's libvirtd/virtlogd and their guests, baseline QEMUs) is
@@ -93,6 +95,7 @@ public final class VmStartBench {
     private final Duration loginTimeout;
     private final Duration densityTimeout;
     private final boolean keep;
+    private final String qemuTbSize;
     private final Map<String, String> facts = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
 
@@ -147,6 +150,7 @@ public final class VmStartBench {
         this.loginTimeout = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("--login-timeout", "180")));
         this.densityTimeout = Duration.ofSeconds(Long.parseLong(opts.getOrDefault("--density-timeout", "600")));
         this.keep = opts.containsKey("--keep");
+        this.qemuTbSize = opts.get("--qemu-tb-size");
         for (String p : List.of("jvirt", "virsh", "qemu")) {
             qemuAtLogin.put(p, new ArrayList<>());
         }
@@ -173,7 +177,7 @@ public final class VmStartBench {
             } else {
                 System.err.println("usage: VmStartBench --repo DIR --guest-dir DIR [--runs N] [--density N] "
                         + "[--density-memory Q] [--out FILE] [--work DIR] [--login-timeout S] [--density-timeout S] "
-                        + "[--keep]");
+                        + "[--density-stall S] [--qemu-tb-size MIB] [--keep]");
                 System.exit(2);
             }
         }
@@ -296,6 +300,9 @@ public final class VmStartBench {
         facts.put("platform JVM flags", String.join(" ", jvmFlags));
         facts.put("guest", "jvirt test guest (" + guestDir + "/disk.qcow2 imported as " + IMAGE
                 + "), examples/vm-cirros.yaml with runStrategy Always");
+        if (qemuTbSize != null) {
+            facts.put("direct QEMU baseline", "-accel tcg,tb-size=" + qemuTbSize + " (translation cache capped)");
+        }
         facts.put("load before start", firstLine(Files.readString(Path.of("/proc/loadavg"))));
     }
 
@@ -833,7 +840,8 @@ public final class VmStartBench {
         String cache = group(xml, "<driver name='qemu' type='qcow2' cache='([^']+)'", "none");
         String isoCache = group(xml, "<driver name='qemu' type='raw' cache='([^']+)'", "none");
         List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64", "-name", "jvbench-qemu", "-no-user-config",
-                "-nodefaults", "-accel", type.equals("kvm") ? "kvm" : "tcg", "-machine", machine,
+                "-nodefaults", "-accel", type.equals("kvm") ? "kvm"
+                        : qemuTbSize == null ? "tcg" : "tcg,tb-size=" + qemuTbSize, "-machine", machine,
                 "-cpu", cpuMode.equals("host-passthrough") ? "host" : "max",
                 "-m", (memBytes / (1024 * 1024)) + "M", "-smp", vcpus,
                 "-display", "none", "-vga", "std", "-serial", "stdio", "-monitor", "none",
@@ -855,8 +863,12 @@ public final class VmStartBench {
         log("density: starting %d guests of %s", density, densityMemory);
         LibvirtDaemon daemon = new LibvirtDaemon(data);
         long jvmPid = platform.pid();
+        // a full GC first, so that the JVM's growth below is what the guests cost, not garbage of the latency runs
+        jcmd(jvmPid, "GC.run");
         sleepQuietly(2000);
         long[] jvmIdle = mem(jvmPid);
+        long[] heapIdle = heapKiB(jvmPid);
+        densityFacts.put("platform JVM threads: idle", Long.toString(threads(jvmPid)));
         long[] libvirtdIdle = mem(daemon.pid().orElse(-1));
         long[] virtlogdIdle = mem(daemon.virtlogdPid().orElse(-1));
 
@@ -899,11 +911,31 @@ public final class VmStartBench {
             }
             long tCreated = System.nanoTime();
             log("density: %d VMs created in %s ms", density, Stats.ms((tCreated - t0) / 1e6));
-            int lastReport = -1;
+            // stop waiting when no guest has reached its prompt for a while (a guest can hang in early boot
+            // under heavy CPU contention, e.g. the kernel's IO-APIC timer check panics)
+            long stall = TimeUnit.SECONDS.toNanos(Long.parseLong(opts.getOrDefault("--density-stall", "120")));
+            int lastCount = -1;
+            long lastChange = System.nanoTime();
+            long lastReport = 0;
             while (System.nanoTime() < deadline && loginAt.size() + failures.size() < density) {
-                if (loginAt.size() != lastReport && (loginAt.size() % 5 == 0 || loginAt.size() == density)) {
-                    lastReport = loginAt.size();
+                int count = loginAt.size() + runningAt.size();
+                long now = System.nanoTime();
+                if (count != lastCount) {
+                    lastCount = count;
+                    lastChange = now;
+                }
+                if (now - lastReport > TimeUnit.SECONDS.toNanos(15)) {
+                    lastReport = now;
                     log("density: %d running, %d at the login prompt", runningAt.size(), loginAt.size());
+                }
+                if (runningAt.size() == density && !loginAt.isEmpty() && now - lastChange > stall) {
+                    for (String n : names) {
+                        if (!loginAt.containsKey(n) && !failures.containsKey(n)) {
+                            failures.put(n, "no login prompt " + stall / 1_000_000_000L + " s after the last other "
+                                    + "guest reached its prompt; console tail: " + consoleTail(n));
+                        }
+                    }
+                    break;
                 }
                 Thread.sleep(500);
             }
@@ -925,6 +957,14 @@ public final class VmStartBench {
             sleepQuietly(10_000);
             measureCpu(daemon, jvmPid);
             measureDensity(daemon, jvmPid, jvmIdle, libvirtdIdle, virtlogdIdle);
+            long[] heapBusy = heapKiB(jvmPid);
+            jcmd(jvmPid, "GC.run");
+            long[] heapBusyGc = heapKiB(jvmPid);
+            densityFacts.put("platform JVM threads: with the guests", Long.toString(threads(jvmPid)));
+            densityFacts.put("platform JVM heap used / committed: idle after GC → with the guests → after GC",
+                    mib(heapIdle[0]) + " / " + mib(heapIdle[1]) + " → " + mib(heapBusy[0]) + " / " + mib(heapBusy[1])
+                            + " → " + mib(heapBusyGc[0]) + " / " + mib(heapBusyGc[1]) + " MiB (live heap per guest "
+                            + mibSigned((heapBusyGc[0] - heapIdle[0]) / Math.max(1, runningAt.size())) + " MiB)");
         } finally {
             watch.close();
             log("density: deleting %d VMs", density);
@@ -951,6 +991,58 @@ public final class VmStartBench {
                 Locale.ROOT, "platform JVM %.1f %%, libvirtd %.1f %%, QEMU %.1f %% per guest (%d guests)",
                 100.0 * (j1 - j0) / wall, 100.0 * (l1 - l0) / wall,
                 qemus.isEmpty() ? 0.0 : 100.0 * (q1 - q0) / wall / qemus.size(), qemus.size()));
+    }
+
+    /** The last bytes of a guest's console (scrollback), for error messages. */
+    private String consoleTail(String name) {
+        ConsoleLogin l = new ConsoleLogin();
+        try {
+            WebSocket ws = console.websocket(console.subresourcePath("virtualmachineinstances", name, "console"), l);
+            Thread.sleep(1000);
+            ws.abort();
+            return l.matcher.tail();
+        } catch (Exception e) {
+            return "(" + e.getMessage() + ")";
+        }
+    }
+
+    /** Runs {@code jcmd PID command} with this JDK; output or null. */
+    private String jcmd(long pid, String command) {
+        Path jcmd = javaBin.getParent().resolve("jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return null;
+        }
+        try {
+            return runCmd(List.of(jcmd.toString(), Long.toString(pid), command), Duration.ofSeconds(60));
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /** Heap {used, committed} KiB from {@code GC.heap_info} (Serial: DefNew + Tenured), or {0, 0}. */
+    private long[] heapKiB(long pid) {
+        String out = jcmd(pid, "GC.heap_info");
+        if (out == null) {
+            return new long[] {0, 0};
+        }
+        Matcher m = Pattern.compile("(?m)^\\s*(DefNew|Tenured|def new generation|tenured generation|garbage-first heap"
+                + "|PSYoungGen|ParOldGen)\\s+total (\\d+)K, used (\\d+)K").matcher(out);
+        long used = 0;
+        long total = 0;
+        while (m.find()) {
+            total += Long.parseLong(m.group(2));
+            used += Long.parseLong(m.group(3));
+        }
+        return new long[] {used, total};
+    }
+
+    private static long threads(long pid) {
+        for (String l : readQuietly(Path.of("/proc", Long.toString(pid), "status")).split("\n")) {
+            if (l.startsWith("Threads:")) {
+                return kib(l);
+            }
+        }
+        return -1;
     }
 
     private static long cpuMs(long pid) {
@@ -1113,7 +1205,7 @@ public final class VmStartBench {
                 if (anon && perms.equals("rw-p") && size == guestKiB && !ramFound) {
                     ram = r;
                     ramFound = true;
-                } else if (anon && perms.equals("rwxp") && size >= 16 * 1024) {
+                } else if (anon && perms.equals("rwxp") && size >= 4 * 1024) {
                     tcg += r;
                 }
             } else if (l.startsWith("Pss:")) {

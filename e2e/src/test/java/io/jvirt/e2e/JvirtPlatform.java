@@ -34,6 +34,14 @@ final class JvirtPlatform {
     private final List<String> upArgs;
     private final List<Path> logs = new ArrayList<>();
     private Process process;
+    /** If the test JVM goes away early (interrupted run), nothing of this platform may be left running. */
+    private final Thread emergencyStop = new Thread(() -> {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+        }
+        stopLibvirt();
+    }, "e2e-emergency-stop");
+    private boolean hooked;
 
     JvirtPlatform(Path dataDir, int port, Path logDir) {
         this(dataDir, port, logDir, List.of());
@@ -71,6 +79,10 @@ final class JvirtPlatform {
     void start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("jvirt up is already running (pid " + process.pid() + ")");
+        }
+        if (!hooked) {
+            Runtime.getRuntime().addShutdownHook(emergencyStop);
+            hooked = true;
         }
         Path log = logDir.resolve("jvirt-up-" + (logs.size() + 1) + ".log");
         logs.add(log);
@@ -176,6 +188,14 @@ final class JvirtPlatform {
     void stopLibvirt() {
         if (Files.isDirectory(dataDir.resolve("libvirt"))) {
             libvirt().stop(Duration.ofSeconds(10), true);
+        }
+        if (hooked && Thread.currentThread() != emergencyStop) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(emergencyStop);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down already
+            }
+            hooked = false;
         }
     }
 

@@ -128,6 +128,15 @@ abstract class PlatformE2E {
         }
         platform.stop();
         platform.stopLibvirt();
+        if (platform.libvirt().pid().isPresent() || platform.libvirt().virtlogdPid().isPresent()) {
+            AssertionError e = new AssertionError("libvirtd " + platform.libvirt().pid() + " / virtlogd "
+                    + platform.libvirt().virtlogdPid() + " of " + platform.dataDir + " still running after stop");
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
         List<Long> left = platform.qemuProcesses();
         if (!left.isEmpty()) {
             left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));

@@ -15,7 +15,7 @@ import static org.awaitility.Awaitility.await;
  */
 class RunStrategyE2E extends PlatformE2E {
     /** How long "nothing happens" must hold: the controllers react to a finished VMI well within it. */
-    private static final Duration HOLD = Duration.ofSeconds(15);
+    private static final Duration HOLD = Duration.ofSeconds(10);
 
     /** Waits until the old VMI is Succeeded and the VM Stopped, then checks that stays so (no restart). */
     private void assertStaysStopped(String vm, String uid) {
@@ -54,8 +54,12 @@ class RunStrategyE2E extends PlatformE2E {
         String second = uid(awaitVmiRunning(vm, Set.of(first)));
         assertThat(history.phases(first)).as("phases of the first VMI").contains("Succeeded");
         awaitPrintableStatus(vm, "Running", CHANGE);
+        // the new VMI's console is the new guest's: fresh, and typing reaches it
         try (ConsoleViewer c = console(vm)) {
             c.awaitOutput(USERDATA_LINE, BOOT);
+            c.awaitShell(BOOT);
+            c.echoComputed("e2e-second-boot", 8, 8, CHANGE);
+            assertThat(c.output()).as("console of the new VMI").doesNotContain("powering off");
         }
         assertThat(uid(vmi(vm))).isEqualTo(second);
     }
@@ -81,11 +85,22 @@ class RunStrategyE2E extends PlatformE2E {
     }
 
     @Test
-    void haltedNeverStarts() {
+    void haltedNeverStartsAndStopsARunningVm() {
         String vm = "rs-halted";
         apply(vmManifest(vm, "runStrategy: Halted", 0));
         assertNoVmi(vm);
         assertThat(domains(true)).doesNotContain(domain(vm));
+
+        // a running VM switched to Halted is stopped, and stays so
+        String running = "rs-halted-later";
+        apply(vmManifest(running, "runStrategy: Always", 0));
+        String uid = uid(awaitVmiRunning(running));
+        long qemu = awaitQemu(running);
+        Kubectl.Result patched = kubectl(null, "patch", "vm", running, "-n", NS, "--type", "merge", "-p",
+                "{\"spec\":{\"runStrategy\":\"Halted\"}}");
+        assertThat(patched.exitCode()).as("kubectl patch: %s", patched).isZero();
+        awaitGuestGone(running, uid, qemu);
+        assertNoVmi(running);
     }
 
     @Test

@@ -36,14 +36,15 @@ public final class LauncherPod {
         meta.put("generateName", "virt-launcher-" + name + "-");
         meta.put("namespace", ns);
         ObjectNode labels = meta.putObject("labels");
-        labels.put(APP_LABEL, LAUNCHER);
-        labels.put(CREATED_BY, vmi.path("metadata").path("uid").asText());
-        labels.put("vm.kubevirt.io/name", name);
         vmi.path("metadata").path("labels").fields().forEachRemaining(e -> {
             if (!e.getKey().startsWith("kubevirt.io/")) {
                 labels.set(e.getKey(), e.getValue());
             }
         });
+        // set after the VMI's labels, as KubeVirt's template service does: a VMI label must not override them
+        labels.put(APP_LABEL, LAUNCHER);
+        labels.put(CREATED_BY, vmi.path("metadata").path("uid").asText());
+        labels.put("vm.kubevirt.io/name", name);
         ObjectNode ann = meta.putObject("annotations");
         ann.put("kubevirt.io/domain", name);
         JsonNode overhead = vmi.path("metadata").path("annotations").path("kubevirt.io/memory-overhead-bytes");

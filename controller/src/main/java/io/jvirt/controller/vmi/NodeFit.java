@@ -86,6 +86,7 @@ public final class NodeFit {
         if (!reasons.isEmpty()) {
             List<String> parts = new ArrayList<>();
             reasons.forEach((r, n) -> parts.add(n + " " + r));
+            parts.sort(null); // kube-scheduler sorts the "<count> <reason>" strings
             msg.append(": ").append(String.join(", ", parts));
         }
         return new Unschedulable(msg.append('.').toString());
