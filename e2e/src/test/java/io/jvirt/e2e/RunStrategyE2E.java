@@ -35,6 +35,22 @@ class RunStrategyE2E extends PlatformE2E {
         assertThat(domains(false)).as("running domains").doesNotContain(domain(vm));
     }
 
+    /** Waits until the VMI is Failed (its QEMU was killed), then checks nothing restarts it. */
+    private void assertStaysFailed(String vm, String uid) {
+        await("VMI " + vm + " Failed and the VM Stopped").atMost(CHANGE).untilAsserted(() -> {
+            JsonNode vmi = vmi(vm);
+            assertThat(vmi).as("the finished VMI is kept").isNotNull();
+            assertThat(uid(vmi)).isEqualTo(uid);
+            assertThat(phase(vmi)).isEqualTo("Failed");
+            assertThat(printableStatus(vm)).isEqualTo("Stopped");
+        });
+        await("VM " + vm + " not restarted").during(HOLD).atMost(HOLD.plus(CHANGE)).untilAsserted(() -> {
+            JsonNode vmi = vmi(vm);
+            assertThat(vmi == null ? null : uid(vmi)).as("VMI uid").isEqualTo(uid);
+            assertThat(phase(vmi)).isEqualTo("Failed");
+        });
+    }
+
     /** No VMI appears for {@code vm} for a while. */
     private void assertNoVmi(String vm) {
         await("VM " + vm + " Stopped").atMost(CHANGE)
@@ -118,13 +134,21 @@ class RunStrategyE2E extends PlatformE2E {
         apply(vmManifest(vm, "runStrategy: Manual", null));
         assertNoVmi(vm);
 
+        // a failure (QEMU killed) is not restarted
         jvirtOk("start", vm);
-        String first = uid(awaitVmiRunning(vm));
+        String crashed = uid(awaitVmiRunning(vm));
+        ProcessHandle.of(awaitQemu(vm)).orElseThrow().destroyForcibly();
+        assertStaysFailed(vm, crashed);
+
+        // nor is a guest that shut itself down
+        jvirtOk("start", vm);
+        String first = uid(awaitVmiRunning(vm, Set.of(crashed)));
         poweroffFromConsole(vm);
         assertStaysStopped(vm, first);
 
+        // started and stopped on request
         jvirtOk("start", vm);
-        String second = uid(awaitVmiRunning(vm, Set.of(first)));
+        String second = uid(awaitVmiRunning(vm, Set.of(crashed, first)));
         try (ConsoleViewer c = console(vm)) {
             c.awaitShell(BOOT); // booted: the stop below is an ACPI shutdown the guest acts on
         }

@@ -40,6 +40,9 @@ class VmLifecycleE2E extends PlatformE2E {
         assertThat(domains(false)).as("running libvirt domains").contains(domain(vm));
         long qemu = awaitQemu(vm);
         assertThat(vm(vm).path("spec").path("running").asBoolean(false)).as("spec.running after start").isTrue();
+        await("kubectl get vm: Running, ready").atMost(CHANGE).untilAsserted(() ->
+                assertThat(kubectl(null, "get", "vm", vm, "-n", NS, "--no-headers").out().split("\\s+"))
+                        .as("NAME AGE STATUS READY").containsSubsequence(vm, "Running", "True"));
 
         assertThat(jvirtOk("stop", vm).out()).contains("VM " + vm + " was scheduled to stop");
         awaitGuestGone(vm, uid, qemu);
@@ -48,6 +51,8 @@ class VmLifecycleE2E extends PlatformE2E {
         assertThat(stopped.path("spec").path("running").asBoolean(true)).as("spec.running after stop").isFalse();
         assertThat(stopped.path("spec").has("runStrategy")).as("runStrategy set besides running").isFalse();
         assertThat(stopped.path("status").path("ready").asBoolean(true)).as("status.ready").isFalse();
+        assertThat(kubectl(null, "get", "vm", vm, "-n", NS, "--no-headers").out().split("\\s+"))
+                .as("NAME AGE STATUS READY").containsSubsequence(vm, "Stopped", "False");
     }
 
     /**

@@ -167,6 +167,12 @@ public final class KubeApi {
         }
     }
 
+    /** JSON patch (RFC 6902) of the status subresource; paths are from the object's root. */
+    public ObjectNode jsonPatchStatus(Kind kind, String namespace, String name, JsonNode ops) {
+        return tree(ops(kind, namespace).withName(name).subresource("status")
+                .patch(PatchContext.of(PatchType.JSON), ops.toString()));
+    }
+
     /** Replaces the status (optimistic concurrency on the object's resourceVersion). */
     public ObjectNode updateStatus(Kind kind, String namespace, ObjectNode object) {
         return tree(ops(kind, namespace).resource(resource(object)).updateStatus());

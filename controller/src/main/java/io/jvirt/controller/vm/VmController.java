@@ -97,7 +97,8 @@ public final class VmController implements AutoCloseable {
                 : JsonNodeFactory.instance.arrayNode();
         boolean startRequested = VmStatusCalculator.hasRequest(vm, "Start");
         boolean stopRequested = VmStatusCalculator.hasRequest(vm, "Stop");
-        boolean consumed = false;
+        boolean consumed = false; // the Start request (or every request, for strategies that ignore them)
+        boolean stopConsumed = false;
         ObjectNode startFailure = vm.path("status").path("startFailure").isObject()
                 ? ((ObjectNode) vm.path("status").path("startFailure")).deepCopy() : null;
 
@@ -114,13 +115,16 @@ public final class VmController implements AutoCloseable {
             boolean exists = vmi != null;
             boolean fin = VmStatusCalculator.isFinal(vmi);
             boolean vmiDeleting = VmStatusCalculator.deleting(vmi);
-            if (stopRequested && exists && !vmiDeleting) {
+            // Requests are handled in order: a Stop first (restart is [Stop, Start]); its Start waits until the
+            // stopped VMI is gone.
+            boolean stopFirst = stopRequested && requests.path(0).path("action").asText().equals("Stop");
+            if (stopFirst && exists && !vmiDeleting) {
                 deleteVmi(vmi, "stop requested");
-                consumed = true;
-            } else if (stopRequested && !exists) {
-                consumed = true;
+                stopConsumed = true;
+            } else if (stopFirst && !exists) {
+                stopConsumed = true;
             }
-            if (!(stopRequested && exists)) {
+            if (!(stopFirst && exists) && !(exists && vmiDeleting && startRequested)) {
                 switch (strategy) {
                     case "Always" -> {
                         if (exists && fin && !vmiDeleting) {
@@ -156,6 +160,8 @@ public final class VmController implements AutoCloseable {
                             } else if (!exists) {
                                 createVmi(vm);
                                 consumed = true;
+                            } else if (!fin && !vmiDeleting) {
+                                consumed = true; // already running: the request is satisfied
                             }
                         }
                     }
@@ -169,11 +175,47 @@ public final class VmController implements AutoCloseable {
                 }
             }
         }
-        if (consumed) {
-            requests = JsonNodeFactory.instance.arrayNode();
+        if ((consumed || stopConsumed) && !requests.isEmpty()) {
+            ArrayNode remaining = JsonNodeFactory.instance.arrayNode();
+            if (!consumed) {
+                for (int i = 1; i < requests.size(); i++) {
+                    remaining.add(requests.get(i)); // only the leading Stop was acted on
+                }
+            }
+            clearRequests(vm, remaining);
+            requests = remaining;
         }
         writeStatus(vm, cached(vmis, ns, name), strategy, requests, startFailure, now);
         return requeue;
+    }
+
+    /**
+     * Removes the requests this reconcile acted on, guarded by the VM's resourceVersion: the list is only ever
+     * cleared from the version it was read in, so a request added meanwhile (or a reconcile working from a stale
+     * cache) can neither be lost nor brought back. On a race nothing is written and the VM is looked at again.
+     */
+    private void clearRequests(ObjectNode vm, ArrayNode remaining) {
+        ArrayNode ops = JsonNodeFactory.instance.arrayNode();
+        ObjectNode test = ops.addObject();
+        test.put("op", "test");
+        test.put("path", "/metadata/resourceVersion");
+        test.put("value", vm.path("metadata").path("resourceVersion").asText());
+        ObjectNode change = ops.addObject();
+        change.put("path", "/status/stateChangeRequests");
+        if (remaining.isEmpty()) {
+            change.put("op", "remove");
+        } else {
+            change.put("op", "replace");
+            change.set("value", remaining);
+        }
+        try {
+            api.jsonPatchStatus(Kind.VIRTUAL_MACHINE, KubeApi.ns(vm), KubeApi.name(vm), ops);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404 && e.getCode() != 409 && e.getCode() != 422) {
+                throw e;
+            }
+            loop.enqueueAfter(KubeApi.ns(vm), KubeApi.name(vm), Duration.ofMillis(200));
+        }
     }
 
     private static boolean ownedBy(JsonNode vmi, JsonNode vm) {
@@ -304,11 +346,6 @@ public final class VmController implements AutoCloseable {
         status.put("runStrategy", strategy);
         status.put("desiredGeneration", vm.path("metadata").path("generation").asLong(1));
         status.put("observedGeneration", vm.path("metadata").path("generation").asLong(1));
-        if (requests.isEmpty()) {
-            status.putNull("stateChangeRequests");
-        } else {
-            status.set("stateChangeRequests", requests);
-        }
         if (startFailure == null) {
             status.putNull("startFailure");
         } else {
