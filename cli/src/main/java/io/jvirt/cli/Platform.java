@@ -82,14 +82,17 @@ public final class Platform implements AutoCloseable {
             LibvirtDaemon daemon = new LibvirtDaemon(dir);
             daemon.ensureStarted();
             LibvirtHypervisor hypervisor = LibvirtHypervisor.connect(daemon);
-            boolean kvm = new KvmProbe(dir).works() && !controllers.config().get().useEmulation();
+            boolean kvmWorks = new KvmProbe(dir).works();
+            // useEmulation in the KubeVirt CR is read at every guest start: no restart needed to change it
+            java.util.function.BooleanSupplier kvm = () -> kvmWorks && !controllers.config().get().useEmulation();
             VmiRuntime runtime = new VmiRuntime(dir, hypervisor, new ImageStore(imageDir(dir)), kvm);
             NodePlacement placement = NodePlacement.open(dir, java.nio.file.Path.of("/sys"),
                     CpuManagerOptions.parse(kubeletArgs));
             NodeAgent agent = new NodeAgent(api, new LibvirtGuestRuntime(runtime, hypervisor, kvm), placement,
                     () -> controllers.config().get().enabled("CPUManager"));
             agent.start(HostFacts.read());
-            LOG.info("platform ready: API server, controllers and node agent ({})", kvm ? "KVM" : "software emulation");
+            LOG.info("platform ready: API server, controllers and node agent ({})",
+                    kvm.getAsBoolean() ? "KVM" : "software emulation");
             return new Platform(server, client, controllers, agent, hypervisor);
         } catch (Exception e) {
             server.close();

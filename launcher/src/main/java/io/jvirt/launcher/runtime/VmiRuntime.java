@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -69,16 +70,29 @@ public final class VmiRuntime {
 
     private final Path dataDir;
     private final Hypervisor hypervisor;
-    private final boolean kvm;
+    private final BooleanSupplier kvm;
     private final DiskPreparer disks;
     private final DomainXmlConverter converter;
     private final Firmware firmware;
 
     public VmiRuntime(Path dataDir, Hypervisor hypervisor, ImageStore images, boolean kvm) {
+        this(dataDir, hypervisor, images, () -> kvm);
+    }
+
+    /**
+     * @param kvm asked at every guest start: whether to use KVM (false: software emulation), so a change of the
+     *            cluster's {@code useEmulation} applies to the next guest without a restart
+     */
+    public VmiRuntime(Path dataDir, Hypervisor hypervisor, ImageStore images, BooleanSupplier kvm) {
         this(dataDir, hypervisor, new DiskPreparer(images), kvm, DomainXmlConverter.DEFAULT, Firmware.debian());
     }
 
     public VmiRuntime(Path dataDir, Hypervisor hypervisor, DiskPreparer disks, boolean kvm,
+                      DomainXmlConverter converter, Firmware firmware) {
+        this(dataDir, hypervisor, disks, () -> kvm, converter, firmware);
+    }
+
+    public VmiRuntime(Path dataDir, Hypervisor hypervisor, DiskPreparer disks, BooleanSupplier kvm,
                       DomainXmlConverter converter, Firmware firmware) {
         this.dataDir = dataDir.toAbsolutePath().normalize();
         this.hypervisor = hypervisor;
@@ -153,7 +167,7 @@ public final class VmiRuntime {
             } else {
                 Files.deleteIfExists(efiVars);
             }
-            ConverterContext ctx = new ConverterContext(kvm, firmware.emulator(), prepared,
+            ConverterContext ctx = new ConverterContext(kvm.getAsBoolean(), firmware.emulator(), prepared,
                     autoattach(vmi, "autoattachSerialConsole") ? sockets.serial() : null,
                     autoattach(vmi, "autoattachGraphicsDevice") ? sockets.vnc() : null,
                     sockets.agent(), existing(firmware.efiCode()), existing(firmware.efiSecureBootCode()),

@@ -24,9 +24,10 @@ import java.util.function.Function;
 public final class LibvirtGuestRuntime implements GuestRuntime {
     private final VmiRuntime runtime;
     private final Hypervisor hypervisor;
-    private final boolean kvm;
+    private final java.util.function.BooleanSupplier kvm;
 
-    public LibvirtGuestRuntime(VmiRuntime runtime, Hypervisor hypervisor, boolean kvm) {
+    /** @param kvm whether guests started now use KVM (the KVM probe and the cluster's {@code useEmulation}) */
+    public LibvirtGuestRuntime(VmiRuntime runtime, Hypervisor hypervisor, java.util.function.BooleanSupplier kvm) {
         this.runtime = runtime;
         this.hypervisor = hypervisor;
         this.kvm = kvm;
@@ -118,6 +119,6 @@ public final class LibvirtGuestRuntime implements GuestRuntime {
 
     @Override
     public boolean kvm() {
-        return kvm;
+        return kvm.getAsBoolean();
     }
 }
