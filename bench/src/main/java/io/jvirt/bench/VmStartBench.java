@@ -130,6 +130,8 @@ public final class VmStartBench {
     private final List<Long> jvDelete = new ArrayList<>();
     private final List<Long> pairedRunning = new ArrayList<>();
     private final List<Long> pairedLogin = new ArrayList<>();
+    // CPU ms used from the start to the login prompt, per path: {platform JVM, libvirtd, bench driver, the guest's QEMU}
+    private final Map<String, List<long[]>> cpuToLogin = new LinkedHashMap<>();
     // QEMU memory at the login prompt, per path: {rss, guest RAM resident, TCG cache resident} KiB
     private final Map<String, List<long[]>> qemuAtLogin = new LinkedHashMap<>();
     // density
@@ -153,6 +155,7 @@ public final class VmStartBench {
         this.qemuTbSize = opts.get("--qemu-tb-size");
         for (String p : List.of("jvirt", "virsh", "qemu")) {
             qemuAtLogin.put(p, new ArrayList<>());
+            cpuToLogin.put(p, new ArrayList<>());
         }
     }
 
@@ -424,6 +427,7 @@ public final class VmStartBench {
         long[] result = null;
         try {
             Instant wall0 = Instant.now();
+            long[] cpu0 = cpuNow();
             long t0 = System.nanoTime();
             client.genericKubernetesResources(VM).inNamespace(NS).resource(vmObject(name, null)).create();
             long tAck = System.nanoTime();
@@ -434,6 +438,7 @@ public final class VmStartBench {
             }
             ConsoleLogin cl = consoleLogin(name, System.nanoTime() + loginTimeout.toNanos());
             long tLogin = cl.foundAt;
+            long[] cpu = cpuDelta(cpu0, cpuNow(), cpuMs(pidOf(domainName(name))));
             long[] mem = qemuMem(pidOf(domainName(name)));
             result = new long[] {tRun - t0, tLogin - t0};
             if (!capture) {
@@ -453,6 +458,7 @@ public final class VmStartBench {
                 if (mem != null) {
                     qemuAtLogin.get("jvirt").add(mem);
                 }
+                cpuToLogin.get("jvirt").add(cpu);
             }
         } catch (TimeoutException e) {
             log("jvirt run: %s did not reach Running/login within %s", name, loginTimeout);
@@ -691,12 +697,14 @@ public final class VmStartBench {
         serial.find();
         Path serialSock = Path.of(serial.group(1));
 
+        long[] cpu0 = cpuNow();
         long t0 = System.nanoTime();
         runCmd(List.of("virsh", "-c", virshUri(), "create", xmlFile.toString()), Duration.ofSeconds(120));
         long tRun = System.nanoTime();
         long[] result = null;
         try {
             long tLogin = serialLogin(serialSock, System.nanoTime() + loginTimeout.toNanos());
+            long[] cpu = cpuDelta(cpu0, cpuNow(), cpuMs(pidOf(VIRSH_DOMAIN)));
             long[] mem = qemuMem(pidOf(VIRSH_DOMAIN));
             result = new long[] {tRun - t0, tLogin - t0};
             if (record) {
@@ -705,6 +713,7 @@ public final class VmStartBench {
                 if (mem != null) {
                     qemuAtLogin.get("virsh").add(mem);
                 }
+                cpuToLogin.get("virsh").add(cpu);
             }
         } catch (TimeoutException e) {
             log("virsh run: %s", e.getMessage());
@@ -795,6 +804,7 @@ public final class VmStartBench {
         Files.copy(capturedIso, iso);
         List<String> cmd = qemuCommand(overlay, iso);
         Files.writeString(dir.resolve("command"), String.join(" ", cmd) + "\n");
+        long[] cpu0 = cpuNow();
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.PIPE).start();
@@ -809,6 +819,7 @@ public final class VmStartBench {
                 int n = in.read(b);
                 return n < 0 ? null : java.util.Arrays.copyOf(b, n);
             }, () -> { }, System.nanoTime() + loginTimeout.toNanos());
+            long[] cpu = cpuDelta(cpu0, cpuNow(), cpuMs(p.pid()));
             long[] mem = qemuMem(p.pid());
             result = new long[] {-1, tLogin - t0};
             if (record) {
@@ -816,6 +827,7 @@ public final class VmStartBench {
                 if (mem != null) {
                     qemuAtLogin.get("qemu").add(mem);
                 }
+                cpuToLogin.get("qemu").add(cpu);
             }
         } catch (TimeoutException e) {
             log("qemu run: %s", e.getMessage());
@@ -1045,6 +1057,16 @@ public final class VmStartBench {
         return -1;
     }
 
+    /** CPU ms so far of {platform JVM, libvirtd, this driver}. */
+    private long[] cpuNow() {
+        return new long[] {platform == null ? 0 : cpuMs(platform.pid()),
+                cpuMs(new LibvirtDaemon(data).pid().orElse(-1)), cpuMs(ProcessHandle.current().pid())};
+    }
+
+    private static long[] cpuDelta(long[] before, long[] after, long qemuMs) {
+        return new long[] {after[0] - before[0], after[1] - before[1], after[2] - before[2], qemuMs};
+    }
+
     private static long cpuMs(long pid) {
         return pid <= 0 ? 0 : ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration())
                 .map(Duration::toMillis).orElse(0L);
@@ -1260,6 +1282,19 @@ public final class VmStartBench {
                 .append(p(jvRunningToConsole, 95)).append(" |\n");
         sb.append("| VM delete → VM and VMI gone (guest destroyed, grace period 0) | ").append(p(jvDelete, 50))
                 .append(" | ").append(p(jvDelete, 95)).append(" |\n\n");
+        sb.append("CPU used from the start until the login prompt (p50 over the runs, ms of CPU; the platform JVM and "
+                + "libvirtd idle along during the baselines):\n\n");
+        sb.append("| path | the guest's QEMU | platform JVM | libvirtd | bench driver |\n|---|---|---|---|---|\n");
+        for (var e : cpuToLogin.entrySet()) {
+            List<long[]> l = e.getValue();
+            if (l.isEmpty()) {
+                continue;
+            }
+            sb.append("| ").append(e.getKey()).append(" | ").append(med(l, m -> m[3])).append(" | ")
+                    .append(med(l, m -> m[0])).append(" | ").append(med(l, m -> m[1])).append(" | ")
+                    .append(med(l, m -> m[2])).append(" |\n");
+        }
+        sb.append('\n');
         sb.append("QEMU process memory at the login prompt (p50 over the runs, MiB):\n\n");
         sb.append("| path | RSS | guest RAM resident | TCG cache resident | RSS − guest RAM | "
                 + "RSS − guest RAM − TCG cache |\n|---|---|---|---|---|---|\n");
