@@ -234,28 +234,40 @@ public final class VmiRuntime {
     public List<VmiDomain> list() {
         List<VmiDomain> out = new ArrayList<>();
         for (DomainStatus s : hypervisor.list()) {
-            String xml;
-            try {
-                xml = hypervisor.xml(s.name());
-            } catch (DomainNotFoundException e) {
-                continue; // undefined meanwhile
-            }
-            String[] meta = vmiMetadata(xml);
-            if (meta != null) {
-                out.add(new VmiDomain(meta[0], meta[1], meta[2], s));
-                continue;
-            }
-            int us = s.name().indexOf('_');
-            if (us > 0) {
-                String ns = s.name().substring(0, us);
-                String n = s.name().substring(us + 1);
-                if (DNS_NAME.matcher(ns).matches() && DNS_NAME.matcher(n).matches()
-                        && Files.isDirectory(vmiDir(ns, n))) {
-                    out.add(new VmiDomain(ns, n, null, s));
-                }
-            }
+            toVmiDomain(s).ifPresent(out::add);
         }
         return out;
+    }
+
+    /**
+     * The one VMI's domain, looked up by its domain name: constant cost however many guests the node runs (the
+     * node agent asks on every resync and event).
+     */
+    public Optional<VmiDomain> find(String namespace, String name) {
+        return hypervisor.status(domainName(namespace, name)).flatMap(this::toVmiDomain);
+    }
+
+    private Optional<VmiDomain> toVmiDomain(DomainStatus s) {
+        String xml;
+        try {
+            xml = hypervisor.xml(s.name());
+        } catch (DomainNotFoundException e) {
+            return Optional.empty(); // undefined meanwhile
+        }
+        String[] meta = vmiMetadata(xml);
+        if (meta != null) {
+            return Optional.of(new VmiDomain(meta[0], meta[1], meta[2], s));
+        }
+        int us = s.name().indexOf('_');
+        if (us > 0) {
+            String ns = s.name().substring(0, us);
+            String n = s.name().substring(us + 1);
+            if (DNS_NAME.matcher(ns).matches() && DNS_NAME.matcher(n).matches()
+                    && Files.isDirectory(vmiDir(ns, n))) {
+                return Optional.of(new VmiDomain(ns, n, null, s));
+            }
+        }
+        return Optional.empty();
     }
 
     /**

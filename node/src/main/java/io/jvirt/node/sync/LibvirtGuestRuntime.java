@@ -75,10 +75,7 @@ public final class LibvirtGuestRuntime implements GuestRuntime {
 
     @Override
     public Optional<GuestStatus> status(String namespace, String name) {
-        return runtime.list().stream()
-                .filter(d -> d.namespace().equals(namespace) && d.name().equals(name))
-                .findFirst()
-                .map(LibvirtGuestRuntime::toStatus);
+        return runtime.find(namespace, name).map(LibvirtGuestRuntime::toStatus);
     }
 
     private static GuestStatus toStatus(VmiDomain d) {
