@@ -242,6 +242,18 @@ public final class KubeApi {
         return obj.path("metadata").path("uid").asText();
     }
 
+    /** The ownerReference that makes {@code owner} the controller of a dependent (GC cascades from it). */
+    public static ObjectNode controllerRef(JsonNode owner, String apiVersion, String kind) {
+        ObjectNode ref = JSON.createObjectNode();
+        ref.put("apiVersion", apiVersion);
+        ref.put("kind", kind);
+        ref.put("name", name(owner));
+        ref.put("uid", uid(owner));
+        ref.put("controller", true);
+        ref.put("blockOwnerDeletion", true);
+        return ref;
+    }
+
     public static ObjectNode parse(String json) {
         try {
             return (ObjectNode) JSON.readTree(json);

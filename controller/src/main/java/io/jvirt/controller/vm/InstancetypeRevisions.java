@@ -49,13 +49,7 @@ final class InstancetypeRevisions {
         meta.put("name", name);
         meta.put("namespace", ns);
         meta.putObject("labels").put("instancetype.kubevirt.io/object-kind", target.kind());
-        ObjectNode ref = meta.putArray("ownerReferences").addObject();
-        ref.put("apiVersion", "kubevirt.io/v1");
-        ref.put("kind", "VirtualMachine");
-        ref.put("name", KubeApi.name(vm));
-        ref.put("uid", KubeApi.uid(vm));
-        ref.put("controller", true);
-        ref.put("blockOwnerDeletion", true);
+        meta.putArray("ownerReferences").add(KubeApi.controllerRef(vm, "kubevirt.io/v1", "VirtualMachine"));
         ObjectNode data = obj.deepCopy();
         ((ObjectNode) data.path("metadata")).remove("managedFields");
         rev.set("data", data);

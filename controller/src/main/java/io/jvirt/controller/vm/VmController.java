@@ -279,13 +279,7 @@ public final class VmController implements AutoCloseable {
         ObjectNode annotations = meta.putObject("annotations");
         tmeta.path("annotations").fields().forEachRemaining(e -> annotations.set(e.getKey(), e.getValue()));
         annotations.put("kubevirt.io/vm-generation", vm.path("metadata").path("generation").asText("1"));
-        ObjectNode ref = meta.putArray("ownerReferences").addObject();
-        ref.put("apiVersion", "kubevirt.io/v1");
-        ref.put("kind", "VirtualMachine");
-        ref.put("name", KubeApi.name(vm));
-        ref.put("uid", KubeApi.uid(vm));
-        ref.put("controller", true);
-        ref.put("blockOwnerDeletion", true);
+        meta.putArray("ownerReferences").add(KubeApi.controllerRef(vm, "kubevirt.io/v1", "VirtualMachine"));
         meta.putArray("finalizers").add(VMI_FINALIZER);
         JsonNode templateSpec = vm.path("spec").path("template").path("spec");
         Optional<JsonNode> it = revisions.spec(vm, false);

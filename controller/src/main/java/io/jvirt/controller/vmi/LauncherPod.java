@@ -3,6 +3,7 @@ package io.jvirt.controller.vmi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvirt.controller.kube.KubeApi;
 
 /**
  * Renders the launcher Pod of a VMI (pure), as KubeVirt's template service does in spirit: name
@@ -51,13 +52,7 @@ public final class LauncherPod {
         if (!overhead.isMissingNode()) {
             ann.set("kubevirt.io/memory-overhead-bytes", overhead);
         }
-        ObjectNode ref = meta.putArray("ownerReferences").addObject();
-        ref.put("apiVersion", "kubevirt.io/v1");
-        ref.put("kind", "VirtualMachineInstance");
-        ref.put("name", name);
-        ref.put("uid", vmi.path("metadata").path("uid").asText());
-        ref.put("controller", true);
-        ref.put("blockOwnerDeletion", true);
+        meta.putArray("ownerReferences").add(KubeApi.controllerRef(vmi, "kubevirt.io/v1", "VirtualMachineInstance"));
         ObjectNode spec = pod.putObject("spec");
         if (nodeName != null) {
             spec.put("nodeName", nodeName);
