@@ -1,7 +1,6 @@
 package io.jvirt.api.kubevirt;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.math.BigDecimal;
@@ -235,12 +234,5 @@ public final class InstancetypeExpander {
             return o;
         }
         return parent.putObject(field);
-    }
-
-    /** The disks list of a spec, created when absent (for tests and callers that build specs). */
-    static ArrayNode disks(ObjectNode spec) {
-        ObjectNode devices = obj(obj(spec, "domain"), "devices");
-        JsonNode d = devices.get("disks");
-        return d instanceof ArrayNode a ? a : devices.putArray("disks");
     }
 }

@@ -82,9 +82,9 @@ public final class Subresources {
                 requireMethod(ex, "PUT", verb);
                 JsonNode body = readOptionalBody(ex);
                 switch (verb) {
-                    case "start" -> start(ns, name, ex.user());
-                    case "stop" -> stop(ns, name, body, ex.user());
-                    case "restart" -> restart(ns, name, body, ex.user());
+                    case "start" -> start(ns, name);
+                    case "stop" -> stop(ns, name, body);
+                    case "restart" -> restart(ns, name, body);
                     default -> throw unknown(resource, verb);
                 }
                 ex.sendRaw(202, "text/plain; charset=utf-8", new byte[0]);
@@ -153,7 +153,7 @@ public final class Subresources {
         return spec.path("running").asBoolean(false) ? "Always" : "Halted";
     }
 
-    private void start(String ns, String name, String user) {
+    private void start(String ns, String name) {
         ObjectNode vm = Json.parseObject(service.get(vms, ns, name).json());
         if (active(vmi(ns, name))) {
             throw ApiException.conflict(vms, name, "VM is already running");
@@ -166,7 +166,7 @@ public final class Subresources {
         }
     }
 
-    private void stop(String ns, String name, JsonNode body, String user) {
+    private void stop(String ns, String name, JsonNode body) {
         ObjectNode vm = Json.parseObject(service.get(vms, ns, name).json());
         ObjectNode vmi = vmi(ns, name);
         String strategy = strategy(vm);
@@ -174,11 +174,7 @@ public final class Subresources {
             throw ApiException.conflict(vms, name, "VM is not running");
         }
         if (body.hasNonNull("gracePeriod") && vmi != null) {
-            long grace = body.get("gracePeriod").asLong();
-            service.modify(vmis, ns, name, null, o -> {
-                ((ObjectNode) o.path("spec")).put("terminationGracePeriodSeconds", grace);
-                return o;
-            });
+            setGracePeriod(ns, name, body.get("gracePeriod").asLong());
         }
         if (strategy.equals("Manual")) {
             if (!active(vmi)) {
@@ -190,7 +186,7 @@ public final class Subresources {
         }
     }
 
-    private void restart(String ns, String name, JsonNode body, String user) {
+    private void restart(String ns, String name, JsonNode body) {
         ObjectNode vm = Json.parseObject(service.get(vms, ns, name).json());
         String strategy = strategy(vm);
         if (strategy.equals("Halted")) {
@@ -201,14 +197,18 @@ public final class Subresources {
             throw ApiException.conflict(vms, name, "VM is not running");
         }
         if (body.hasNonNull("gracePeriodSeconds")) {
-            long grace = body.get("gracePeriodSeconds").asLong();
-            service.modify(vmis, ns, name, null, o -> {
-                ((ObjectNode) o.path("spec")).put("terminationGracePeriodSeconds", grace);
-                return o;
-            });
+            setGracePeriod(ns, name, body.get("gracePeriodSeconds").asLong());
         }
         addRequests(ns, name, List.of(request("Stop", vmi.path("metadata").path("uid").asText()),
                 request("Start", null)));
+    }
+
+    /** A stop/restart with a grace period overrides the VMI's own, as virtctl's --grace-period does. */
+    private void setGracePeriod(String ns, String name, long seconds) {
+        service.modify(vmis, ns, name, null, o -> {
+            ((ObjectNode) o.path("spec")).put("terminationGracePeriodSeconds", seconds);
+            return o;
+        });
     }
 
     private static ObjectNode request(String action, String uid) {

@@ -282,7 +282,6 @@ public final class VmiController implements AutoCloseable {
         }
         ObjectNode patch = extra == null ? JsonNodeFactory.instance.objectNode() : extra;
         VmiPhases.transition(vmi, phase, patch);
-        patch.put("phase", phase);
         api.patchStatus(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), patch);
     }
 
