@@ -23,7 +23,7 @@ public final class ControllerManager implements AutoCloseable {
     public ControllerManager(KubeApi api, String installNamespace) {
         this.config = new ClusterConfigSource(api, installNamespace);
         this.vms = new VmController(api);
-        this.vmis = new VmiController(api, vmi -> MemoryOverhead.of(vmi.path("spec"), config.get()),
+        this.vmis = new VmiController(api, vmi -> MemoryOverhead.ofVmi(vmi, config.get()),
                 (vmi, overhead) -> PodResources.compute(vmi, config.get(), overhead));
         this.nodes = new NodeController(api, NodeController.STALE_AFTER);
     }

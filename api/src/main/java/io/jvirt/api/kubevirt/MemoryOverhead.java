@@ -33,6 +33,8 @@ import java.util.Optional;
  *          + 1Mi    if a downwardMetrics volume                  its memory-backed disk (KubeVirt)
  *          + 256Mi  if SEV/SEV-SNP          encrypted-guest bounce buffers (KubeVirt, libvirt's SEV guidance)
  *          + 53Mi   if a TPM                libvirt still spawns one swtpm per VM (KubeVirt's swtpm VSZ)
+ *          + the TCG translation cache      when the cluster forces emulation (developerConfiguration.useEmulation):
+ *                                           jvirt caps QEMU's cache, see TcgTranslationCache (16Mi..256Mi)
  *          + memory.reservedOverhead.addedOverhead                   user-reserved (KubeVirt)
  * overhead += floor(ceil(overhead/1000) * (additionalGuestMemoryOverheadRatio - 1)) * 1000   (KubeVirt, last)
  * </pre>
@@ -40,7 +42,8 @@ import java.util.Optional;
  * Dropped from KubeVirt's formula: the four launcher-pod processes above, the exec-probe overheads (10Mi per probe +
  * 100Mi, for virt-probe inside the launcher; jvirt probes through the node agent) and the 100Mi KubeVirt adds for
  * dedicated-CPU/Guaranteed pods (headroom for the launcher pod's own processes). Network binding plugin memory is
- * not included (no plugins yet).
+ * not included (no plugins yet). A node that falls back to emulation on its own (its KVM probe failed) runs guests
+ * with the capped cache without it being in this sum; set {@code useEmulation} to have it accounted.
  *
  * <p>Worked example, 1 vCPU, 1Gi, graphics on, amd64: 2Mi + 50Mi + 8Mi + 8Mi + 32Mi = 100Mi (KubeVirt: 290Mi).
  */
@@ -64,7 +67,7 @@ public final class MemoryOverhead {
      * The overhead and how it was computed, for display (e.g. in the VMI status).
      *
      * @param items the non-zero terms in formula order (names: pageTables, qemu, vcpus, iothread, video, uefi,
-     *              vfio, downwardMetrics, sev, tpm, reservedOverhead, additionalRatio)
+     *              vfio, downwardMetrics, sev, tpm, tcgCache, reservedOverhead, additionalRatio)
      * @param total their sum in bytes
      */
     public record Breakdown(List<Item> items, long total) {
@@ -90,7 +93,21 @@ public final class MemoryOverhead {
         return breakdown(vmiSpec, config).total();
     }
 
+    /** The overhead in bytes of a whole VMI (its annotations may size the TCG translation cache). */
+    public static long ofVmi(JsonNode vmi, ClusterConfig config) {
+        String tcg = vmi.path("metadata").path("annotations").path(TcgTranslationCache.ANNOTATION).asText(null);
+        return breakdown(vmi.path("spec"), tcg, config).total();
+    }
+
     public static Breakdown breakdown(JsonNode spec, ClusterConfig config) {
+        return breakdown(spec, null, config);
+    }
+
+    /**
+     * @param tcgAnnotation the VMI's {@link TcgTranslationCache#ANNOTATION}, or null; an invalid value counts as
+     *                      the computed size (the node refuses to start such a VMI with the annotation's error)
+     */
+    public static Breakdown breakdown(JsonNode spec, String tcgAnnotation, ClusterConfig config) {
         List<Item> items = new ArrayList<>();
         JsonNode domain = spec.path("domain");
         Optional<Quantity> memory = Tree.quantity(domain, "resources", "requests", "memory")
@@ -117,6 +134,16 @@ public final class MemoryOverhead {
         }
         if (Hardware.tpm(spec)) {
             add(items, "tpm", TPM);
+        }
+        if (config.useEmulation()) {
+            long guest = Tree.quantity(domain, "memory", "guest").map(Quantity::value).orElse(memBytes);
+            long cache;
+            try {
+                cache = TcgTranslationCache.bytes(guest, tcgAnnotation);
+            } catch (IllegalArgumentException e) {
+                cache = TcgTranslationCache.bytes(guest, null);
+            }
+            add(items, "tcgCache", cache);
         }
         Tree.quantity(domain, "memory", "reservedOverhead", "addedOverhead")
                 .ifPresent(q -> add(items, "reservedOverhead", Math.max(0, q.value())));

@@ -90,6 +90,19 @@ class SizingTest {
         assertThat(MemoryOverhead.of(spec, config("{additionalGuestMemoryOverheadRatio: 'x'}"))).isEqualTo(base);
     }
 
+    @Test
+    void translationCacheCountsWhenTheClusterForcesEmulation() {
+        ObjectNode spec = obj("{domain: {resources: {requests: {memory: '1Gi'}}, cpu: {sockets: 1}}}");
+        assertThat(MemoryOverhead.breakdown(spec, DEFAULTS).bytes("tcgCache")).isZero();
+        ClusterConfig emulated = config("{developerConfiguration: {useEmulation: true}}");
+        assertThat(MemoryOverhead.breakdown(spec, emulated).bytes("tcgCache")).isEqualTo(128 * MI);
+        assertThat(MemoryOverhead.of(spec, emulated)).isEqualTo(100 * MI + 128 * MI);
+        ObjectNode vmi = obj("{metadata: {annotations: {'jvirt.io/tcg-translation-cache': '32Mi'}}}");
+        vmi.set("spec", spec);
+        assertThat(MemoryOverhead.ofVmi(vmi, emulated)).isEqualTo(100 * MI + 32 * MI);
+        assertThat(MemoryOverhead.ofVmi(vmi, DEFAULTS)).isEqualTo(100 * MI);
+    }
+
     // ------------------------------------------------------------------------------------------- pod resources
 
     @Test

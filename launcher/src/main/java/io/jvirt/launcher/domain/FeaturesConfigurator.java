@@ -1,11 +1,14 @@
 package io.jvirt.launcher.domain;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jvirt.api.kubevirt.TcgTranslationCache;
 
 /**
  * {@code <features>} from {@code spec.domain.features}: ACPI (on unless {@code acpi.enabled: false}), APIC, SMM,
  * Hyper-V enlightenments (dropped under software emulation, where QEMU cannot provide them), KVM hiding, paravirtual
- * spinlocks; plus {@code <vmport state='off'/>} as KubeVirt sets on x86.
+ * spinlocks; plus {@code <vmport state='off'/>} as KubeVirt sets on x86. Under software emulation (no KVM) the TCG
+ * translation cache is capped, {@code <tcg><tb-cache>}, at {@link TcgTranslationCache}'s size (after
+ * {@link MemoryConfigurator}, which sets the guest memory it depends on).
  * SMM required by Secure Boot is added by {@link OsConfigurator}.
  */
 final class FeaturesConfigurator implements DomainConfigurator {
@@ -62,6 +65,15 @@ final class FeaturesConfigurator implements DomainConfigurator {
             domain.feature("pvspinlock").attr("state", onOff(enabled(features, "pvspinlock", true, FEATURES)));
         }
         domain.feature("vmport").attr("state", "off");
+        if (!ctx.kvm()) {
+            long mib;
+            try {
+                mib = TcgTranslationCache.mebibytes(domain.memoryBytes, vmi.annotation(TcgTranslationCache.ANNOTATION));
+            } catch (IllegalArgumentException e) {
+                throw new ConversionException(e.getMessage());
+            }
+            domain.feature("tcg").child("tb-cache").attr("unit", "MiB").text(Long.toString(mib));
+        }
     }
 
     private static XmlElement hyperv(JsonNode hyperv) {

@@ -7,9 +7,10 @@ import java.util.List;
 /**
  * Graphics and input. Unless {@code autoattachGraphicsDevice: false}: VNC listening on the unix socket
  * {@link ConverterContext#vncSocket()} and a video device ({@code devices.video.type}, else {@code vga} with 16 MiB
- * VRAM and one head, or {@code bochs} for EFI guests as KubeVirt does with BochsDisplayForEFIGuests), plus a USB
- * tablet so the VNC pointer is absolute (unless {@code devices.inputs} already has a tablet or
- * {@code autoattachInputDevice: false}). {@code devices.inputs[]}: tablets on the usb (default) or virtio bus.
+ * VRAM and one head, or {@code bochs} for EFI guests as KubeVirt does with BochsDisplayForEFIGuests). A USB tablet
+ * (absolute VNC pointer) only with {@code autoattachInputDevice: true}, which defaults to false as in KubeVirt, and
+ * unless {@code devices.inputs} already has a tablet; without USB devices the domain gets no USB controller.
+ * {@code devices.inputs[]}: tablets on the usb (default) or virtio bus.
  */
 final class GraphicsConfigurator implements DomainConfigurator {
 
@@ -48,7 +49,7 @@ final class GraphicsConfigurator implements DomainConfigurator {
         }
         domain.devices.videos.add(video);
 
-        if (!tablet && vmi.autoattach("autoattachInputDevice")) {
+        if (!tablet && Json.bool(vmi.devices(), "autoattachInputDevice", false, Vmi.DEVICES)) {
             domain.devices.inputs.add(new XmlElement("input").attr("type", "tablet").attr("bus", "usb"));
             domain.devices.usbInUse = true;
         }

@@ -100,6 +100,45 @@ class DomainConverterTest {
         assertFails(vmi, ctx(), fragments);
     }
 
+    // ---------------------------------------------------------------- software emulation and input devices
+
+    @Test
+    void emulatedGuestsGetABoundedTranslationCacheAndKvmGuestsNone() {
+        assertThat(convert(cirros(), ctx()).getElementsByTagName("tcg").getLength()).isZero();
+        ObjectNode small = cirros();
+        domain(small).putObject("memory").put("guest", "128Mi");
+        assertThat(first(convert(small, emulated(ctx())), "tb-cache").getTextContent()).isEqualTo("16");
+        ObjectNode big = cirros();
+        domain(big).putObject("memory").put("guest", "1Gi");
+        Element cache = first(convert(big, emulated(ctx())), "tb-cache");
+        assertThat(cache.getTextContent()).isEqualTo("128");
+        assertThat(cache.getAttribute("unit")).isEqualTo("MiB");
+        ObjectNode huge = cirros();
+        domain(huge).putObject("memory").put("guest", "16Gi");
+        assertThat(first(convert(huge, emulated(ctx())), "tb-cache").getTextContent()).isEqualTo("256");
+    }
+
+    @Test
+    void translationCacheAnnotationOverridesAndIsChecked() {
+        ObjectNode vmi = cirros();
+        ((ObjectNode) vmi.get("metadata")).putObject("annotations").put("jvirt.io/tcg-translation-cache", "64Mi");
+        assertThat(first(convert(vmi, emulated(ctx())), "tb-cache").getTextContent()).isEqualTo("64");
+        ((ObjectNode) vmi.get("metadata").get("annotations")).put("jvirt.io/tcg-translation-cache", "lots");
+        assertFails(vmi, emulated(ctx()), "jvirt.io/tcg-translation-cache", "'lots' is not a quantity");
+        ((ObjectNode) vmi.get("metadata").get("annotations")).put("jvirt.io/tcg-translation-cache", "2Gi");
+        assertFails(vmi, emulated(ctx()), "jvirt.io/tcg-translation-cache", "out of range", "4Mi to 1Gi");
+    }
+
+    @Test
+    void noTabletAndNoUsbControllerUnlessAskedFor() {
+        Document plain = convert(cirros(), ctx());
+        assertThat(plain.getElementsByTagName("input").getLength()).isZero();
+        assertThat(first(plain, "controller").getAttribute("model")).isEqualTo("none");
+        Document withInput = convert(vmi -> devices(vmi).put("autoattachInputDevice", true));
+        assertThat(first(withInput, "input").getAttribute("type")).isEqualTo("tablet");
+        assertThat(first(withInput, "input").getAttribute("bus")).isEqualTo("usb");
+    }
+
     // ---------------------------------------------------------------- the required error cases
 
     @Test
@@ -412,7 +451,7 @@ class DomainConverterTest {
     }
 
     @Test
-    void userTabletReplacesTheDefaultOneAndUsbIsDisabledWhenUnused() {
+    void userTabletOnVirtioLeavesUsbDisabled() {
         Document doc = convert(vmi -> {
             ArrayNode inputs = devices(vmi).putArray("inputs");
             inputs.addObject().put("name", "tab").put("type", "tablet").put("bus", "virtio");
@@ -421,7 +460,12 @@ class DomainConverterTest {
         Element usb = first(doc, "controller");
         assertThat(usb.getAttribute("type")).isEqualTo("usb");
         assertThat(usb.getAttribute("model")).isEqualTo("none");
-        assertThat(convert(cirros(), ctx()).getElementsByTagName("controller").getLength()).isZero();
+        Document both = convert(vmi -> {
+            devices(vmi).put("autoattachInputDevice", true);
+            devices(vmi).putArray("inputs").addObject().put("name", "tab").put("type", "tablet").put("bus", "virtio");
+        });
+        assertThat(both.getElementsByTagName("input").getLength()).as("a user tablet replaces the automatic one")
+                .isEqualTo(1);
     }
 
     @Test
