@@ -75,6 +75,11 @@ public final class HttpExchange {
         this.user = user;
     }
 
+    /** Whether the request came over HTTP/1.x (chunked responses) rather than HTTP/2 (DATA frames). */
+    public boolean http1() {
+        return request.getConnectionMetaData().getHttpVersion().getVersion() < 20;
+    }
+
     public String method() {
         return request.getMethod();
     }

@@ -70,6 +70,7 @@ public final class WatchStreams {
             from = ObjectService.parseResourceVersion(rvParam);
         }
         OutputStream out = ex.startStream("application/json");
+        boolean chunked = ex.http1();
         Store.Watch w;
         try {
             w = store.watch(rt.storageKey(), ns, from, ev -> {
@@ -105,7 +106,7 @@ public final class WatchStreams {
             if (sendInitial) {
                 write(out, bookmark(rt, from, true));
             }
-            flush(out);
+            flush(out, chunked);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             while (true) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -123,7 +124,7 @@ public final class WatchStreams {
                     // idle: a bookmark even when nothing changed, as kube-apiserver sends them periodically
                     if (bookmarks && progress >= lastSent) {
                         write(out, bookmark(rt, progress, false));
-                        flush(out);
+                        flush(out, chunked);
                         lastSent = progress;
                     }
                     continue;
@@ -134,7 +135,7 @@ public final class WatchStreams {
                     lastSent = ev.resourceVersion();
                 }
                 if (queue.isEmpty()) {
-                    flush(out);
+                    flush(out, chunked);
                 }
             }
         } catch (InterruptedException e) {
@@ -194,12 +195,15 @@ public final class WatchStreams {
      * Sends what was written. Jetty's HTTP/1.1 chunked encoding puts a chunk's closing CRLF on the wire only with the
      * next chunk, and readers that consume that CRLF before handing the chunk on (urllib3, hence the Python client)
      * would see each event only once the next one arrives. A one-space chunk after the batch carries the CRLF out;
-     * JSON stream readers skip it as leading whitespace of the next line (and at the end of the stream).
+     * JSON stream readers skip it as leading whitespace of the next line (and at the end of the stream). HTTP/2 frames
+     * carry no such trailer, so there a flush is just a flush.
      */
-    private static void flush(OutputStream out) throws IOException {
+    private static void flush(OutputStream out, boolean chunked) throws IOException {
         out.flush();
-        out.write(' ');
-        out.flush();
+        if (chunked) {
+            out.write(' ');
+            out.flush();
+        }
     }
 
     private static void write(OutputStream out, ObjectNode event) {
