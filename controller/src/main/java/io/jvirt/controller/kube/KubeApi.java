@@ -93,6 +93,28 @@ public final class KubeApi {
                 .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString()));
     }
 
+    /**
+     * JSON merge patch of the status subresource that applies only to the version of the object it was computed
+     * from: the patch carries {@code current}'s resourceVersion, a precondition for the API server.
+     *
+     * @return the patched object, or empty when the object changed since (409 Conflict; its informer will deliver
+     *         the newer version) or is gone (404)
+     */
+    public Optional<ObjectNode> patchStatusIfUnchanged(Kind kind, JsonNode current, ObjectNode statusPatch) {
+        ObjectNode patch = JSON.createObjectNode();
+        patch.putObject("metadata").put("resourceVersion", current.path("metadata").path("resourceVersion").asText());
+        patch.set("status", statusPatch);
+        try {
+            return Optional.of(tree(ops(kind, ns(current)).withName(name(current)).subresource("status")
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString())));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409 || e.getCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
     /** JSON patch (RFC 6902) of the main resource, e.g. with a {@code test} of resourceVersion. */
     public ObjectNode jsonPatch(Kind kind, String namespace, String name, JsonNode ops) {
         return tree(ops(kind, namespace).withName(name).patch(PatchContext.of(PatchType.JSON), ops.toString()));

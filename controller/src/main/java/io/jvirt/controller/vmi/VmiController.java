@@ -282,7 +282,9 @@ public final class VmiController implements AutoCloseable {
         }
         ObjectNode patch = extra == null ? JsonNodeFactory.instance.objectNode() : extra;
         VmiPhases.transition(vmi, phase, patch);
-        api.patchStatus(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), patch);
+        // Guarded by the resourceVersion this decision was made on: a transition computed from a stale informer copy
+        // is refused (409) instead of being recorded twice; the newer copy brings the VMI back here.
+        api.patchStatusIfUnchanged(Kind.VIRTUAL_MACHINE_INSTANCE, vmi, patch);
     }
 
     private static String now() {
