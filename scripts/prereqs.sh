@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Checks, and where it can installs, what jvirt needs on Debian 12.
 #   prereqs.sh run   what `jvirt up` needs: QEMU, libvirt (daemon + clients), OVMF, xorriso, qemu-img
-#   prereqs.sh test  the above plus what the test suite needs (python3-kubernetes); kubectl 1.27-1.33 are checked
+#   prereqs.sh test  the above plus what the test suite needs (python3-kubernetes; docker-registry and apache2-utils
+#                    for the registry pull tests: a real registry and bcrypt htpasswd); kubectl 1.27-1.33 are checked
 set -euo pipefail
 what="${1:-run}"
 pkgs=(qemu-system-x86 qemu-utils libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients ovmf xorriso)
-[ "$what" = test ] && pkgs+=(python3-kubernetes libxml2-utils)
+[ "$what" = test ] && pkgs+=(python3-kubernetes libxml2-utils docker-registry apache2-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,6 +16,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "prereqs: installing ${missing[*]}" >&2
     apt-get update -qq >&2 || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    # the tests start their own registries on free loopback ports; the package's system service (:5000) is not wanted
+    if [[ " ${missing[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null \
+        && [ -d /run/systemd/system ]; then
+      systemctl disable --now docker-registry.service >&2 2>/dev/null || true
+    fi
   else
     echo "prereqs: missing ${missing[*]}; install them (Debian: sudo apt-get install ${missing[*]})" >&2
     exit 1

@@ -13,8 +13,11 @@ import io.jvirt.controller.ControllerManager;
 import io.jvirt.controller.kube.KubeApi;
 import io.jvirt.launcher.libvirt.LibvirtDaemon;
 import io.jvirt.launcher.libvirt.LibvirtHypervisor;
+import io.jvirt.launcher.runtime.DomainXmlConverter;
 import io.jvirt.launcher.runtime.KvmProbe;
 import io.jvirt.launcher.runtime.VmiRuntime;
+import io.jvirt.launcher.storage.DiskPreparer;
+import io.jvirt.launcher.storage.ImagePuller;
 import io.jvirt.launcher.storage.ImageStore;
 import io.jvirt.node.HostFacts;
 import io.jvirt.node.NodeAgent;
@@ -85,7 +88,11 @@ public final class Platform implements AutoCloseable {
             boolean kvmWorks = new KvmProbe(dir).works();
             // useEmulation in the KubeVirt CR is read at every guest start: no restart needed to change it
             java.util.function.BooleanSupplier kvm = () -> kvmWorks && !controllers.config().get().useEmulation();
-            VmiRuntime runtime = new VmiRuntime(dir, hypervisor, new ImageStore(imageDir(dir)), kvm);
+            // containerDisks are pulled with the cluster's insecureRegistries as they are at each pull
+            ImagePuller images = new ImagePuller(new ImageStore(imageDir(dir)),
+                    () -> controllers.config().get().insecureRegistries());
+            VmiRuntime runtime = new VmiRuntime(dir, hypervisor, new DiskPreparer(images), kvm,
+                    DomainXmlConverter.DEFAULT, VmiRuntime.Firmware.debian());
             NodePlacement placement = NodePlacement.open(dir, java.nio.file.Path.of("/sys"),
                     CpuManagerOptions.parse(kubeletArgs));
             NodeAgent agent = new NodeAgent(api, new LibvirtGuestRuntime(runtime, hypervisor, kvm), placement,

@@ -31,6 +31,9 @@ import java.util.Set;
  * @param maxHotplugRatio                     {@code liveUpdateConfiguration.maxHotplugRatio} (default 4)
  * @param additionalGuestMemoryOverheadRatio  {@code additionalGuestMemoryOverheadRatio}, null when unset
  * @param emulatorThreadCompleteToEvenParity  the CR carries {@code alpha.kubevirt.io/EmulatorThreadCompleteToEvenParity}
+ * @param insecureRegistries                  {@code developerConfiguration.insecureRegistries}: registries
+ *                                            ({@code host} or {@code host:port}) that nodes pull containerDisks
+ *                                            from over plain HTTP
  */
 public record ClusterConfig(
         FeatureGates featureGates,
@@ -50,7 +53,8 @@ public record ClusterConfig(
         Quantity maximumGuestMemory,
         long maxHotplugRatio,
         String additionalGuestMemoryOverheadRatio,
-        boolean emulatorThreadCompleteToEvenParity) {
+        boolean emulatorThreadCompleteToEvenParity,
+        List<String> insecureRegistries) {
 
     public static final String LIVE_UPDATE = "LiveUpdate";
     public static final String STAGE = "Stage";
@@ -65,6 +69,7 @@ public record ClusterConfig(
     public ClusterConfig {
         machineTypes = Map.copyOf(machineTypes);
         emulatedMachines = Map.copyOf(emulatedMachines);
+        insecureRegistries = insecureRegistries == null ? List.of() : List.copyOf(insecureRegistries);
         cpuModel = cpuModel == null ? "" : cpuModel;
         if (cpuAllocationRatio <= 0) {
             cpuAllocationRatio = 10;
@@ -192,12 +197,18 @@ public record ClusterConfig(
         JsonNode live = conf.path("liveUpdateConfiguration");
         String overheadRatio = Tree.text(conf, "additionalGuestMemoryOverheadRatio");
         boolean evenParity = Tree.has(Tree.at(kubevirtCr, "metadata", "annotations", EVEN_PARITY_ANNOTATION));
+        List<String> insecure = new ArrayList<>();
+        for (JsonNode r : Tree.list(dev, "insecureRegistries")) {
+            if (!Tree.text(r).isBlank()) {
+                insecure.add(Tree.text(r).strip());
+            }
+        }
 
         return new ClusterConfig(new FeatureGates(listed, disabled), useEmulation, ratio, overcommit, cpuModel,
                 cpuRequest, defaultArch, machineTypes, emulated, rollout, defaultIface, permitBridge,
                 eviction.isEmpty() ? null : eviction, Tree.uint(live, "maxCpuSockets"),
                 Quantity.of(live.path("maxGuest")).orElse(null), Tree.uint(live, "maxHotplugRatio"),
-                overheadRatio.isEmpty() ? null : overheadRatio, evenParity);
+                overheadRatio.isEmpty() ? null : overheadRatio, evenParity, insecure);
     }
 
     private static void addGate(String entry, Set<String> listed, Set<String> disabled) {

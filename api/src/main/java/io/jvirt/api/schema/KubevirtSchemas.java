@@ -74,6 +74,8 @@ public final class KubevirtSchemas {
                         .prop("nodeVerbosity", map("Verbosity per node name.", int64(null)))
                         .build())
                 .prop("clusterProfiler", bool("Enable pprof profiling of the control plane."))
+                .prop("insecureRegistries", stringArray("Registries (host or host:port) that nodes pull "
+                        + "containerDisk images from over plain HTTP. Loopback registries always are."))
                 .build());
         String migrations = d.define(V1 + "MigrationConfiguration", object("Cluster-wide live-migration "
                 + "settings; MigrationPolicies can override them per VM. Further keys are passed through.")

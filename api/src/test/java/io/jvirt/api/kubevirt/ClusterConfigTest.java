@@ -65,6 +65,14 @@ class ClusterConfigTest {
     }
 
     @Test
+    void insecureRegistries() {
+        assertThat(ClusterConfig.defaults().insecureRegistries()).isEmpty();
+        ClusterConfig c = config("{developerConfiguration: {insecureRegistries: ['registry.internal:5000', ' ',"
+                + " 'plain.example ']}}");
+        assertThat(c.insecureRegistries()).containsExactly("registry.internal:5000", "plain.example");
+    }
+
+    @Test
     void legacyMachineTypeFieldsOverrideArchitectureConfiguration() {
         ClusterConfig c = config("{machineType: 'pc-q35-7.2', emulatedMachines: ['pc-q35-7*'],"
                 + " architectureConfiguration: {amd64: {machineType: 'q35'}}}");

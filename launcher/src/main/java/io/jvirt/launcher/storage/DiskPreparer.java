@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * Makes a VMI's volumes ready on the node, in the VMI directory:
  * <ul>
  * <li>{@code containerDisk}: qcow2 overlay {@code disks/<volume>.qcow2} backed (read-only) by the image-store
- * file of {@code containerDisk.image} — the guest writes only to the overlay, which dies with the VMI;</li>
+ * file of {@code containerDisk.image} — the guest writes only to the overlay, which dies with the VMI. The image is
+ * pulled per {@code imagePullPolicy} with the credentials of {@code imagePullSecret} ({@link ImagePuller});
+ * {@code containerDisk.path} is not supported (the image must hold one file under {@code /disk/});</li>
  * <li>{@code emptyDisk}: empty qcow2 {@code disks/<volume>.qcow2} of {@code emptyDisk.capacity};</li>
  * <li>{@code cloudInitNoCloud} / {@code cloudInitConfigDrive}: ISO in {@code cloud-init/<volume>/} (raw,
  * read-only media) via {@link CloudInitIsoBuilder};</li>
@@ -32,15 +34,24 @@ public final class DiskPreparer {
 
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,252}");
 
-    private final ImageStore images;
+    private final ImagePuller images;
     private final CloudInitIsoBuilder cloudInit;
     private final QemuImg qemuImg;
 
+    /** Pulls from registries (plain HTTP only to loopback ones) into {@code images}. */
     public DiskPreparer(ImageStore images) {
+        this(new ImagePuller(images));
+    }
+
+    public DiskPreparer(ImagePuller images) {
         this(images, new CloudInitIsoBuilder(), new QemuImg());
     }
 
     public DiskPreparer(ImageStore images, CloudInitIsoBuilder cloudInit, QemuImg qemuImg) {
+        this(new ImagePuller(images), cloudInit, qemuImg);
+    }
+
+    public DiskPreparer(ImagePuller images, CloudInitIsoBuilder cloudInit, QemuImg qemuImg) {
         this.images = images;
         this.cloudInit = cloudInit;
         this.qemuImg = qemuImg;
@@ -49,10 +60,11 @@ public final class DiskPreparer {
     /**
      * Prepares every volume of {@code vmi.spec.volumes} under {@code vmiDir}.
      *
-     * @param secrets secret name → decoded data, for cloud-init secret references (may return null if absent)
+     * @param secrets secret name → decoded data, for cloud-init secret references and containerDisk
+     *                {@code imagePullSecret}s (may return null or throw if absent)
      * @return prepared disks by volume name, in spec order
      * @throws UnsupportedVolumeException for a volume source this node cannot provide
-     * @throws ImageNotFoundException     for a containerDisk image that was not imported
+     * @throws ImagePullException         for a containerDisk image that is not in the store and cannot be pulled
      * @throws StorageException           for any other failure
      */
     public Map<String, PreparedDisk> prepare(JsonNode vmi, Path vmiDir,
@@ -76,7 +88,7 @@ public final class DiskPreparer {
                 if (ref.isBlank()) {
                     throw new StorageException("volume '" + name + "': containerDisk.image is required");
                 }
-                ImageStore.Image image = images.require(ref);
+                ImageStore.Image image = containerDiskImage(name, volume.path("containerDisk"), ref, secrets);
                 Path overlay = diskFile(vmiDir, name);
                 qemuImg.createOverlay(image.path(), image.format(), overlay);
                 boolean direct = directIoSupported(overlay) && directIoSupported(image.path());
@@ -107,6 +119,21 @@ public final class DiskPreparer {
         } catch (IOException e) {
             throw new StorageException("volume '" + name + "': " + e.getMessage(), e);
         }
+    }
+
+    private ImageStore.Image containerDiskImage(String volume, JsonNode containerDisk, String ref,
+                                                Function<String, Map<String, String>> secrets) {
+        PullPolicy policy;
+        try {
+            policy = PullPolicy.of(containerDisk.path("imagePullPolicy").asText(null), ref);
+        } catch (IllegalArgumentException e) {
+            throw new ImagePullException(ref, ImagePullException.Failure.INVALID_REFERENCE, "volume '" + volume
+                    + "': " + e.getMessage(), e);
+        }
+        String secretName = containerDisk.path("imagePullSecret").asText("");
+        ImagePuller.PullSecret secret = secretName.isBlank() ? null : new ImagePuller.PullSecret(
+                "imagePullSecret \"" + secretName + "\"", () -> secrets.apply(secretName));
+        return images.ensure(ref, policy, secret);
     }
 
     private static Path diskFile(Path vmiDir, String volume) throws IOException {

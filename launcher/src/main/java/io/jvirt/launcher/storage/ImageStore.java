@@ -28,14 +28,16 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Local store of containerDisk images: a disk file (qcow2 or raw) per image reference. This stands in for pulling
- * {@code containerDisk} images from an OCI registry, which jvirt does not do: images are imported from files
- * ({@code jvirt image import NAME FILE}).
+ * Local store of containerDisk images: a disk file (qcow2 or raw) per image reference. Images get here two ways:
+ * imported from a file ({@code jvirt image import NAME FILE}, {@link #importImage}) or pulled from an OCI registry
+ * ({@code jvirt image pull REF}, or a VMI start through {@link ImagePuller}, which stores with {@link #storePulled}).
  *
  * <p>Layout under {@code root}: {@code blobs/<id>.<format>} hold the disk files (read-only, mode 0444; a blob is never
- * rewritten, so re-importing a reference does not disturb overlays of running VMIs that are backed by the previous
- * blob); {@code refs/<encoded reference>.json} maps a reference to its current blob. Blobs that no reference points
- * at any more are deleted by {@link #prune}.
+ * rewritten, so re-importing or re-pulling a reference does not disturb overlays of running VMIs that are backed by
+ * the previous blob); {@code refs/<encoded reference>.json} maps a reference to its current blob, and for a pulled
+ * image records the manifest digest it came from (so pulling the same digest again is a no-op); {@code tmp/} holds
+ * pulls in progress (same file system, so a finished disk is moved into {@code blobs/} atomically). Blobs that no
+ * reference points at any more are deleted by {@link #prune}.
  */
 public final class ImageStore {
 
@@ -46,11 +48,17 @@ public final class ImageStore {
      * @param path        the disk file
      * @param format      {@code qcow2} or {@code raw}
      * @param virtualSize guest-visible size in bytes
-     * @param importedAt  import time
-     * @param source      the file it was imported from
+     * @param importedAt  import (or pull) time
+     * @param source      the file it was imported from, or the fully qualified reference it was pulled from
+     * @param digest      manifest digest of a pulled image ({@code sha256:...}); null for an imported one
      */
     public record Image(String reference, Path path, String format, long virtualSize, Instant importedAt,
-                        String source) {
+                        String source, String digest) {
+
+        /** Whether it came from a registry (rather than from {@code jvirt image import}). */
+        public boolean pulled() {
+            return digest != null;
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -109,37 +117,99 @@ public final class ImageStore {
         }
         try {
             Files.createDirectories(blobs());
-            Files.createDirectories(refs());
             Path tmp = blobs().resolve(".import-" + UUID.randomUUID());
             try {
                 copySparse(file, tmp);
-                QemuImg.Info info = qemuImg.info(tmp, false);
-                if (!"qcow2".equals(info.format()) && !"raw".equals(info.format())) {
-                    throw new StorageException("cannot import " + ref + ": " + file + " is a " + info.format()
-                            + " image; only qcow2 and raw are supported");
-                }
-                if (info.backingFile() != null) {
-                    throw new StorageException("cannot import " + ref + ": " + file + " has a backing file ("
-                            + info.backingFile() + "); flatten it first (qemu-img convert)");
-                }
-                if (info.dataFile() != null) {
-                    throw new StorageException("cannot import " + ref + ": " + file
-                            + " uses an external data file");
-                }
-                Path blob = blobs().resolve(Instant.now().toEpochMilli() + "-"
-                        + UUID.randomUUID().toString().substring(0, 8) + "." + info.format());
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--r--r--"));
-                Files.move(tmp, blob, StandardCopyOption.ATOMIC_MOVE);
-                Image image = new Image(ref, blob, info.format(), info.virtualSize(), Instant.now(),
-                        file.toAbsolutePath().toString());
-                writeRef(image);
-                return image;
+                return commit(ref, tmp, file.toString(), file.toAbsolutePath().toString(), null);
             } finally {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
             throw new StorageException("cannot import " + ref + " from " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Stores a disk file extracted from a pulled image under {@code reference} (replacing what the reference pointed
+     * at); the file is moved, so it must be on the store's file system ({@link #newWorkDir}). The same checks as
+     * {@link #importImage} apply.
+     *
+     * @param source         the fully qualified reference it was pulled from
+     * @param manifestDigest the digest of the manifest it was pulled by
+     */
+    public synchronized Image storePulled(String reference, Path file, String source, String manifestDigest) {
+        String ref = normalize(reference);
+        try {
+            return commit(ref, file, "the disk of " + source, source, manifestDigest);
+        } catch (IOException e) {
+            throw new StorageException("cannot store " + ref + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // moved, or its work directory goes as a whole
+            }
+        }
+    }
+
+    /**
+     * A fresh directory for a pull in progress, under {@code tmp/} on the store's file system. Directories left by a
+     * process that is gone (a crash mid-pull) are removed first.
+     */
+    public synchronized Path newWorkDir() {
+        try {
+            Path tmp = root.resolve("tmp");
+            Files.createDirectories(tmp);
+            Path dir = tmp.resolve("pull-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID());
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp, "pull-*")) {
+                for (Path d : ds) {
+                    if (!ownerAlive(d.getFileName().toString())) {
+                        CloudInitIsoBuilder.deleteTree(d);
+                    }
+                }
+            }
+            Files.createDirectories(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new StorageException("cannot create a work directory under " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code pull-<pid>-<uuid>}: whether process {@code pid} still runs. */
+    private static boolean ownerAlive(String dirName) {
+        String[] parts = dirName.split("-");
+        try {
+            return parts.length > 1 && ProcessHandle.of(Long.parseLong(parts[1])).map(ProcessHandle::isAlive)
+                    .orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Checks {@code tmp} (a disk on the store's file system), makes it a read-only blob, points {@code ref} at it. */
+    private Image commit(String ref, Path tmp, String what, String source, String digest) throws IOException {
+        Files.createDirectories(blobs());
+        Files.createDirectories(refs());
+        QemuImg.Info info = qemuImg.info(tmp, false);
+        String cannot = (digest == null ? "cannot import " : "cannot store ") + ref + ": ";
+        if (!"qcow2".equals(info.format()) && !"raw".equals(info.format())) {
+            throw new StorageException(cannot + what + " is a " + info.format()
+                    + " image; only qcow2 and raw are supported");
+        }
+        if (info.backingFile() != null) {
+            throw new StorageException(cannot + what + " has a backing file ("
+                    + info.backingFile() + "); flatten it first (qemu-img convert)");
+        }
+        if (info.dataFile() != null) {
+            throw new StorageException(cannot + what + " uses an external data file");
+        }
+        Path blob = blobs().resolve(Instant.now().toEpochMilli() + "-"
+                + UUID.randomUUID().toString().substring(0, 8) + "." + info.format());
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--r--r--"));
+        Files.move(tmp, blob, StandardCopyOption.ATOMIC_MOVE);
+        Image image = new Image(ref, blob, info.format(), info.virtualSize(), Instant.now(), source, digest);
+        writeRef(image);
+        return image;
     }
 
     /** The disk file of {@code reference} (normalized first), if imported. */
@@ -253,6 +323,9 @@ public final class ImageStore {
         n.put("virtualSize", image.virtualSize());
         n.put("importedAt", image.importedAt().toString());
         n.put("source", image.source());
+        if (image.digest() != null) {
+            n.put("digest", image.digest());
+        }
         Path f = refFile(image.reference());
         Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
         Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
@@ -269,7 +342,7 @@ public final class ImageStore {
             return new Image(n.path("reference").asText(), root.resolve(n.path("file").asText()).normalize(),
                     n.path("format").asText(), n.path("virtualSize").asLong(-1),
                     Instant.parse(n.path("importedAt").asText(Instant.EPOCH.toString())),
-                    n.path("source").asText(null));
+                    n.path("source").asText(null), n.hasNonNull("digest") ? n.get("digest").asText() : null);
         } catch (IOException | RuntimeException e) {
             return null; // half-written or foreign file
         }

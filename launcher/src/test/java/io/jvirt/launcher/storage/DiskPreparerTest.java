@@ -86,6 +86,25 @@ class DiskPreparerTest {
         assertThat(img.path()).exists(); // the image store is not touched
     }
 
+    /** An imported reference is used under every pull policy, and no registry is asked (here: none listens). */
+    @Test
+    void importedImagesArePinned() throws Exception {
+        ImageStore store = new ImageStore(tmp.resolve("images"));
+        ImageStore.Image img = store.importImage("127.0.0.1:1/jvirt/pinned",
+                ImageStoreTest.image(tmp, "p.qcow2", "qcow2", 1L << 20));
+        assertThat(img.pulled()).isFalse();
+        DiskPreparer preparer = new DiskPreparer(store);
+        for (String policy : new String[] {"Always", "IfNotPresent", "Never", ""}) {
+            Map<String, PreparedDisk> disks = preparer.prepare(vmi("""
+                    [{"name":"root","containerDisk":{"image":"127.0.0.1:1/jvirt/pinned",
+                      "imagePullPolicy":"%s","imagePullSecret":"absent"}}]""".formatted(policy)),
+                    tmp.resolve("vmis/ns/" + (policy.isEmpty() ? "default" : policy.toLowerCase())), n -> {
+                        throw new AssertionError("no secret is read for an imported image");
+                    });
+            assertThat(disks.get("root").backingPath()).as(policy).isEqualTo(img.path());
+        }
+    }
+
     @Test
     void unsupportedAndMissing() throws Exception {
         DiskPreparer preparer = new DiskPreparer(new ImageStore(tmp.resolve("images")));
@@ -103,9 +122,24 @@ class DiskPreparerTest {
                 .hasMessageContaining("volume 'eph'").hasMessageContaining("'golden'")
                 .hasMessageContaining("does not provide PVC storage yet");
         assertThatThrownBy(() -> preparer.prepare(vmi("""
-                [{"name":"root","containerDisk":{"image":"quay.io/nope/disk"}}]"""), dir, n -> null))
+                [{"name":"root","containerDisk":{"image":"quay.io/nope/disk","imagePullPolicy":"Never"}}]"""),
+                dir, n -> null))
                 .isInstanceOf(ImageNotFoundException.class)
+                .hasMessageContaining("not present with pull policy of Never")
                 .hasMessageContaining("jvirt image import quay.io/nope/disk:latest FILE");
+        // not in the store: pulled (here from a loopback port nobody listens on: connection refused)
+        assertThatThrownBy(() -> preparer.prepare(vmi("""
+                [{"name":"root","containerDisk":{"image":"127.0.0.1:1/nope/disk:v1"}}]"""), dir, n -> null))
+                .isInstanceOfSatisfying(ImagePullException.class,
+                        e -> assertThat(e.failure()).isEqualTo(ImagePullException.Failure.UNREACHABLE))
+                .hasMessageStartingWith("failed to pull image \"127.0.0.1:1/nope/disk:v1\": registry 127.0.0.1:1 "
+                        + "unreachable: cannot connect to 127.0.0.1:1")
+                .hasMessageContaining("jvirt image import 127.0.0.1:1/nope/disk:v1 FILE");
+        assertThatThrownBy(() -> preparer.prepare(vmi("""
+                [{"name":"root","containerDisk":{"image":"x","imagePullPolicy":"Sometimes"}}]"""), dir, n -> null))
+                .isInstanceOf(ImagePullException.class)
+                .hasMessage("volume 'root': invalid imagePullPolicy 'Sometimes' (expected Always, IfNotPresent or "
+                        + "Never)");
         assertThatThrownBy(() -> preparer.prepare(vmi("""
                 [{"name":"e","emptyDisk":{}}]"""), dir, n -> null))
                 .isInstanceOf(StorageException.class).hasMessageContaining("emptyDisk.capacity");
