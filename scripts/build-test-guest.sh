@@ -152,7 +152,8 @@ done
 
 # --- our files ----------------------------------------------------------------------------------------------------
 cp -a "$SRC/rootfs/." "$STAGE/"
-chmod 0755 "$STAGE/init" "$STAGE/sbin/jvirt-console" "$STAGE/lib/jvirt/halt" "$STAGE/lib/jvirt/shutdown" \
+chmod 0755 "$STAGE/init" "$STAGE/sbin/jvirt-console" "$STAGE/sbin/jvirt-qga" "$STAGE/lib/jvirt/halt" \
+  "$STAGE/lib/jvirt/shutdown" \
   "$STAGE/etc/acpi/PWRF/00000080" "$STAGE/etc/udhcpc/default.script"
 chmod 0600 "$STAGE/etc/shadow"
 for cmd in poweroff reboot halt; do

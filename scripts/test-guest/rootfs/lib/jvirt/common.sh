@@ -18,6 +18,11 @@ jv_say() {
   done
 }
 
+# jv_qga_disabled: true when the guest agent is turned off (jvirt.qga=0, or the file /run/jvirt/no-guest-agent).
+jv_qga_disabled() {
+  [ "$(jv_cmdline_opt jvirt.qga 1)" = 0 ] || [ -e /run/jvirt/no-guest-agent ]
+}
+
 # jv_cmdline_opt NAME DEFAULT: the value of NAME=VALUE on the kernel command line, else DEFAULT.
 jv_cmdline_opt() {
   local w

@@ -39,9 +39,16 @@ public final class Main {
               vnc VMI --proxy-only [--port N]
                                    print a local port for any VNC viewer and proxy it to the guest
               guestosinfo VMI      guest OS information from the guest agent
+              userlist VMI         users logged in to the guest (guest agent)
+              fslist VMI           file systems mounted in the guest (guest agent)
               image import NAME FILE [--data-dir DIR]
                                    store a disk image under a containerDisk reference (e.g.
                                    quay.io/kubevirt/cirros-container-disk-demo)
+              image pull REF [--data-dir DIR] [--insecure] [--authfile FILE]
+                                   pull a containerDisk image from its registry into the store
+                                   (--insecure: plain HTTP; credentials from FILE or ~/.docker/config.json)
+              image list [--data-dir DIR]
+                                   list the stored images
             """;
 
     private Main() {
@@ -65,7 +72,8 @@ public final class Main {
                     out.println("jvirt " + version());
                     yield 0;
                 }
-                case "start", "stop", "restart", "pause", "unpause", "soft-reboot", "console", "vnc", "guestosinfo" ->
+                case "start", "stop", "restart", "pause", "unpause", "soft-reboot", "console", "vnc", "guestosinfo",
+                     "userlist", "fslist" ->
                         virtctl(args[0], new Options(rest), out, err);
                 case "image" -> Images.run(new Options(rest), out, err);
                 default -> {
@@ -115,7 +123,9 @@ public final class Main {
                 case "restart" -> v.vmAction("restart", name, null, "restart");
                 case "pause", "unpause" -> v.vmiAction(verb, name, verb);
                 case "soft-reboot" -> v.vmiAction("softreboot", name, "soft reboot");
-                case "guestosinfo" -> v.guestOsInfo(name);
+                case "guestosinfo" -> v.guestAgent(verb, "guestosinfo", name);
+                case "userlist" -> v.guestAgent(verb, "userlist", name);
+                case "fslist" -> v.guestAgent(verb, "filesystemlist", name);
                 case "console" -> v.console(name, System.in, System.out);
                 case "vnc" -> {
                     if (!proxyOnly) {

@@ -1,5 +1,9 @@
 package io.jvirt.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -20,12 +24,13 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * virtctl's verbs over the {@code subresources.kubevirt.io} API: start, stop, restart, pause, unpause,
- * soft-reboot, guestosinfo, console, vnc. Messages follow virtctl's ("VM x was scheduled to start").
+ * soft-reboot, guestosinfo, userlist, fslist, console, vnc. Messages follow virtctl's ("VM x was scheduled to start").
  */
 final class VirtctlVerbs {
     /** Ctrl+] ends a console session, as in virtctl and telnet. */
     static final int ESCAPE = 0x1d;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final GoIndent INDENT = new GoIndent();
 
     private final ApiClient api;
     private final PrintStream out;
@@ -55,13 +60,21 @@ final class VirtctlVerbs {
         return 0;
     }
 
-    int guestOsInfo(String name) {
-        HttpResponse<String> r = api.send("GET", api.subresourcePath("virtualmachineinstances", name, "guestosinfo"),
+    /**
+     * {@code guestosinfo}, {@code userlist}, {@code fslist}: the guest agent's answer from the VMI's subresource
+     * ({@code guestosinfo}, {@code userlist}, {@code filesystemlist}), printed as indented JSON like virtctl does.
+     */
+    int guestAgent(String verb, String subresource, String name) {
+        HttpResponse<String> r = api.send("GET", api.subresourcePath("virtualmachineinstances", name, subresource),
                 null);
         if (r.statusCode() >= 300) {
-            return fail("guestosinfo", r);
+            return fail(verb, r);
         }
-        out.println(r.body());
+        try {
+            out.println(JSON.writer(INDENT).writeValueAsString(JSON.readTree(r.body())));
+        } catch (IOException e) {
+            out.println(r.body());
+        }
         return 0;
     }
 
@@ -203,6 +216,50 @@ final class VirtctlVerbs {
         @Override
         public void onError(WebSocket ws, Throwable error) {
             closed.countDown();
+        }
+    }
+
+    /**
+     * The layout of Go's {@code json.MarshalIndent(v, "", "  ")}, which virtctl prints: two spaces per level,
+     * {@code "key": value}, array items on their own lines, empty objects and arrays as {@code {}} and {@code []}.
+     */
+    static final class GoIndent extends DefaultPrettyPrinter {
+        GoIndent() {
+            super(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+            _arrayIndenter = DefaultIndenter.SYSTEM_LINEFEED_INSTANCE;
+        }
+
+        private GoIndent(GoIndent base) {
+            super(base);
+        }
+
+        @Override
+        public DefaultPrettyPrinter createInstance() {
+            return new GoIndent(this);
+        }
+
+        @Override
+        public void writeEndObject(JsonGenerator g, int entries) throws IOException {
+            if (entries > 0) {
+                super.writeEndObject(g, entries);
+                return;
+            }
+            if (!_objectIndenter.isInline()) {
+                --_nesting;
+            }
+            g.writeRaw('}');
+        }
+
+        @Override
+        public void writeEndArray(JsonGenerator g, int values) throws IOException {
+            if (values > 0) {
+                super.writeEndArray(g, values);
+                return;
+            }
+            if (!_arrayIndenter.isInline()) {
+                --_nesting;
+            }
+            g.writeRaw(']');
         }
     }
 

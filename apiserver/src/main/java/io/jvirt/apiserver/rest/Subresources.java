@@ -22,15 +22,19 @@ import java.util.List;
 /**
  * KubeVirt's {@code subresources.kubevirt.io/v1} API (virt-api's REST part): VM {@code start}, {@code stop},
  * {@code restart} change the VM through the same object semantics as any client would (runStrategy or
- * {@code status.stateChangeRequests}); VMI {@code pause}, {@code unpause}, {@code softreboot},
- * {@code guestosinfo} are forwarded to the node agent of the VMI's node. Console and VNC (websockets) are served
- * by {@link ConsoleProxy}.
+ * {@code status.stateChangeRequests}); VMI {@code pause}, {@code unpause}, {@code softreboot} and the guest agent's
+ * {@code guestosinfo}, {@code userlist}, {@code filesystemlist} are forwarded to the node agent of the VMI's node.
+ * Console and VNC (websockets) are served by {@link ConsoleProxy}.
  */
 public final class Subresources {
     public static final String GROUP = "subresources.kubevirt.io";
     public static final String VERSION = "v1";
     static final List<String> VM_VERBS = List.of("start", "stop", "restart");
-    static final List<String> VMI_VERBS = List.of("pause", "unpause", "softreboot", "guestosinfo", "console", "vnc");
+    static final List<String> VMI_VERBS = List.of("pause", "unpause", "softreboot", "guestosinfo", "userlist",
+            "filesystemlist", "console", "vnc");
+    /** VMI subresources read with GET (the rest take PUT). */
+    private static final List<String> VMI_GET_VERBS = List.of("guestosinfo", "userlist", "filesystemlist", "console",
+            "vnc");
 
     private final ObjectService service;
     private final ResourceType vms;
@@ -56,8 +60,7 @@ public final class Subresources {
             add(rs, "virtualmachines/" + v, "put");
         }
         for (String v : VMI_VERBS) {
-            add(rs, "virtualmachineinstances/" + v, v.equals("guestosinfo") || v.equals("console")
-                    || v.equals("vnc") ? "get" : "put");
+            add(rs, "virtualmachineinstances/" + v, VMI_GET_VERBS.contains(v) ? "get" : "put");
         }
         return o;
     }
@@ -75,7 +78,8 @@ public final class Subresources {
         if (ns == null || name == null || verb == null) {
             throw ApiException.notFoundPath("the server could not find the requested resource: use "
                     + "/apis/" + GROUP + "/" + VERSION + "/namespaces/{ns}/virtualmachines/{name}/{start|stop|restart}"
-                    + " or .../virtualmachineinstances/{name}/{pause|unpause|softreboot|guestosinfo|console|vnc}");
+                    + " or .../virtualmachineinstances/{name}/{pause|unpause|softreboot|guestosinfo|userlist|"
+                    + "filesystemlist|console|vnc}");
         }
         switch (resource) {
             case "virtualmachines" -> {
@@ -95,7 +99,7 @@ public final class Subresources {
                         requireMethod(ex, "PUT", verb);
                         forward(ex, ns, name, verb, "PUT");
                     }
-                    case "guestosinfo" -> {
+                    case "guestosinfo", "userlist", "filesystemlist" -> {
                         requireMethod(ex, "GET", verb);
                         forward(ex, ns, name, verb, "GET");
                     }
@@ -262,10 +266,14 @@ public final class Subresources {
                 .build();
         try {
             HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            String why = r.body().isEmpty() ? verb + " failed on the node" : r.body();
+            if (r.statusCode() == 409) {
+                // virt-api's errors.NewConflict(v1.Resource("virtualmachineinstance"), name, why)
+                throw new ApiException(409, "Conflict", "Operation cannot be fulfilled on "
+                        + "virtualmachineinstance.kubevirt.io \"" + name + "\": " + why, name, vmis, List.of(), null);
+            }
             if (r.statusCode() >= 300) {
-                throw new ApiException(r.statusCode() == 409 ? 409 : 500, r.statusCode() == 409 ? "Conflict"
-                        : "InternalError", r.body().isEmpty() ? verb + " failed on the node" : r.body(), name, vmis,
-                        List.of(), null);
+                throw new ApiException(500, "InternalError", why, name, vmis, List.of(), null);
             }
             ex.sendRaw(200, "application/json", r.body().isEmpty() ? new byte[0]
                     : r.body().getBytes(StandardCharsets.UTF_8));

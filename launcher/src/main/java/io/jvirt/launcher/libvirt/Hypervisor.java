@@ -56,6 +56,21 @@ public interface Hypervisor extends AutoCloseable {
     void onEvent(Consumer<DomainEvent> listener);
 
     /**
+     * Registers a guest agent lifecycle listener (the guest opened or closed the agent's port), called like the
+     * {@link #onEvent} listeners: in order, on the dispatcher thread.
+     */
+    void onAgentEvent(Consumer<AgentEvent> listener);
+
+    /**
+     * Sends one QEMU guest agent command (QGA JSON, e.g. {@code {"execute":"guest-get-osinfo"}}) through libvirt's
+     * agent connection and returns the agent's reply (JSON text, {@code {"return": ...}}).
+     *
+     * @param timeoutSeconds how long to wait for the reply (libvirt's default if not positive)
+     * @throws GuestAgentException if no agent is connected, it does not answer in time, or it answers with an error
+     */
+    String agentCommand(String name, String command, int timeoutSeconds);
+
+    /**
      * Registers a callback run (on the dispatcher thread) after the connection to libvirtd was lost and has been
      * re-established: events may have been missed meanwhile, so the caller should resynchronise via {@link #list()}.
      */

@@ -5,8 +5,8 @@ package io.jvirt.launcher.libvirt;
  * {@code Requested operation is not valid: domain is not running}).
  *
  * <p>Subclasses: {@link DomainNotFoundException} (no such domain), {@link InvalidDomainStateException} (the operation
- * does not fit the domain's current state) and {@link HypervisorConnectionException} (libvirtd not reachable or the
- * connection broke; the caller may retry).
+ * does not fit the domain's current state), {@link GuestAgentException} (a guest agent command failed) and
+ * {@link HypervisorConnectionException} (libvirtd not reachable or the connection broke; the caller may retry).
  */
 public class HypervisorException extends RuntimeException {
 

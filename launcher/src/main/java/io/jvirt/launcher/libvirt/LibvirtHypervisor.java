@@ -21,9 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
-import org.libvirt.Library;
 import org.libvirt.LibvirtException;
-import org.libvirt.jna.Libvirt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * {@link Hypervisor} on libvirt through the JNA bindings of org.libvirt (plus {@link LibvirtNative} for the calls
  * those bindings lack).
  *
- * <p>Events: libvirt's default event loop ({@code virEventRegisterDefaultImpl}) is registered once per JVM before the
- * first connection and run by a daemon thread ({@code virEventRunDefaultImpl} in a loop). Lifecycle callbacks copy the
- * event and hand it to a single dispatcher thread, which calls the listeners in order.
+ * <p>Events arrive on libvirt's event loop thread ({@link LibvirtEventLoop}). Lifecycle and guest agent lifecycle
+ * callbacks copy the event and hand it to a single dispatcher thread, which calls the listeners in order.
+ *
+ * <p>Guest agent commands go through libvirt's own agent connection ({@code virDomainQemuAgentCommand} of
+ * libvirt-qemu): libvirt connects to the agent's socket once the guest opens the port, and owns it.
  *
  * <p>Connection loss: keepalive (5 s × 3) and the close callback mark the connection broken; a background task
  * reconnects every second (re-registering the event callback) until it succeeds, then runs the
@@ -47,14 +47,11 @@ public final class LibvirtHypervisor implements Hypervisor {
     private static final int VIR_ERR_NO_DOMAIN = 42;
     private static final int VIR_ERR_OPERATION_INVALID = 55;
 
-    private static final AtomicBoolean EVENT_LOOP_STARTED = new AtomicBoolean();
-    /** Keeps libvirt from printing every error to stderr (errors are reported through exceptions). */
-    private static final Libvirt.VirErrorCallback SILENT_ERRORS = (userData, error) -> { };
-
     private final String uri;
     private final Path runDir;
     private final Object lock = new Object();
     private final List<Consumer<DomainEvent>> eventListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<AgentEvent>> agentListeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> reconnectListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService dispatcher;
     private final ScheduledExecutorService reconnector;
@@ -72,7 +69,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     public LibvirtHypervisor(String uri, Path runDir) {
         this.uri = uri;
         this.runDir = runDir;
-        ensureEventLoop();
+        LibvirtEventLoop.ensureStarted();
         this.dispatcher = Executors.newSingleThreadExecutor(daemonThreads("libvirt-events"));
         this.reconnector = Executors.newSingleThreadScheduledExecutor(daemonThreads("libvirt-reconnect"));
         try {
@@ -114,20 +111,14 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public void startPaused(String name) {
-        mutate("start", name, s -> {
-            raw(s, name, dom -> check(LibvirtNative.INSTANCE.virDomainCreateWithFlags(dom,
-                    LibvirtNative.VIR_DOMAIN_START_PAUSED)));
-            return null;
-        });
+        mutate("start", name, s -> raw(s, name, dom -> check(LibvirtNative.INSTANCE.virDomainCreateWithFlags(dom,
+                LibvirtNative.VIR_DOMAIN_START_PAUSED))));
     }
 
     @Override
     public void shutdown(String name) {
-        mutate("shutdown", name, s -> {
-            raw(s, name, dom -> check(LibvirtNative.INSTANCE.virDomainShutdownFlags(dom,
-                    LibvirtNative.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN)));
-            return null;
-        });
+        mutate("shutdown", name, s -> raw(s, name, dom -> check(LibvirtNative.INSTANCE.virDomainShutdownFlags(dom,
+                LibvirtNative.VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN))));
     }
 
     @Override
@@ -164,11 +155,11 @@ public final class LibvirtHypervisor implements Hypervisor {
         return read("status", name, s -> {
             Pointer dom = LibvirtNative.INSTANCE.virDomainLookupByName(s.raw(), name);
             if (dom == null) {
-                NativeError e = NativeError.last();
+                LibvirtCallException e = LibvirtCallException.last();
                 if (e.code == VIR_ERR_NO_DOMAIN) {
                     return Optional.empty();
                 }
-                throw e.exception();
+                throw e;
             }
             try {
                 return Optional.of(statusOf(dom));
@@ -184,7 +175,7 @@ public final class LibvirtHypervisor implements Hypervisor {
             PointerByReference ref = new PointerByReference();
             int n = LibvirtNative.INSTANCE.virConnectListAllDomains(s.raw(), ref, 0);
             if (n < 0) {
-                throw NativeError.last().exception();
+                throw LibvirtCallException.last();
             }
             List<DomainStatus> out = new ArrayList<>(n);
             Pointer array = ref.getValue();
@@ -226,6 +217,23 @@ public final class LibvirtHypervisor implements Hypervisor {
     @Override
     public void onEvent(Consumer<DomainEvent> listener) {
         eventListeners.add(listener);
+    }
+
+    @Override
+    public void onAgentEvent(Consumer<AgentEvent> listener) {
+        agentListeners.add(listener);
+    }
+
+    @Override
+    public String agentCommand(String name, String command, int timeoutSeconds) {
+        try {
+            return read("agent command", name, s -> raw(s, name, dom -> LibvirtQemuNative.agentCommand(dom, command,
+                    timeoutSeconds)));
+        } catch (DomainNotFoundException | InvalidDomainStateException | HypervisorConnectionException e) {
+            throw e;
+        } catch (HypervisorException e) {
+            throw new GuestAgentException(e.getMessage(), e.libvirtCode(), e);
+        }
     }
 
     @Override
@@ -313,13 +321,13 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     /** Runs {@code action} on a raw {@code virDomainPtr}, freeing it afterwards. */
-    private static void raw(Session s, String name, Consumer<Pointer> action) {
+    private static <T> T raw(Session s, String name, java.util.function.Function<Pointer, T> action) {
         Pointer dom = LibvirtNative.INSTANCE.virDomainLookupByName(s.raw(), name);
         if (dom == null) {
-            throw NativeError.last().exception();
+            throw LibvirtCallException.last();
         }
         try {
-            action.accept(dom);
+            return action.apply(dom);
         } finally {
             LibvirtNative.INSTANCE.virDomainFree(dom);
         }
@@ -327,7 +335,7 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     private static int check(int rc) {
         if (rc < 0) {
-            throw NativeError.last().exception();
+            throw LibvirtCallException.last();
         }
         return rc;
     }
@@ -429,7 +437,12 @@ public final class LibvirtHypervisor implements Hypervisor {
             s.callbackId = LibvirtNative.INSTANCE.virConnectDomainEventRegisterAny(c.raw(), null,
                     LibvirtNative.VIR_DOMAIN_EVENT_ID_LIFECYCLE, s.callback, null, null);
             if (s.callbackId < 0) {
-                throw NativeError.last().exception();
+                throw LibvirtCallException.last();
+            }
+            s.agentCallbackId = LibvirtNative.INSTANCE.virConnectDomainEventRegisterAny(c.raw(), null,
+                    LibvirtNative.VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, s.agentCallback, null, null);
+            if (s.agentCallbackId < 0) {
+                throw LibvirtCallException.last();
             }
         } catch (LibvirtException | LibvirtCallException e) {
             s.dispose();
@@ -475,15 +488,23 @@ public final class LibvirtHypervisor implements Hypervisor {
         byte[] uuid = new byte[37];
         String uuidStr = n.virDomainGetUUIDString(dom, uuid) == 0
                 ? Native.toString(uuid, StandardCharsets.US_ASCII.name()) : null;
-        DomainEvent ev = DomainEvent.of(name, uuidStr, event, detail);
+        dispatch(DomainEvent.of(name, uuidStr, event, detail), eventListeners);
+    }
+
+    private void deliverAgent(Pointer dom, int state, int reason) {
+        dispatch(AgentEvent.of(LibvirtNative.INSTANCE.virDomainGetName(dom), state, reason), agentListeners);
+    }
+
+    /** Hands an event to the dispatcher thread, which calls the listeners in order (never libvirt's loop thread). */
+    private <E> void dispatch(E ev, List<Consumer<E>> listeners) {
         LOG.debug("event {}", ev);
         if (!dispatcher.isShutdown()) {
             dispatcher.execute(() -> {
-                for (Consumer<DomainEvent> l : eventListeners) {
+                for (Consumer<E> l : listeners) {
                     try {
                         l.accept(ev);
                     } catch (RuntimeException e) {
-                        LOG.warn("domain event listener failed on {}", ev, e);
+                        LOG.warn("event listener failed on {}", ev, e);
                     }
                 }
             });
@@ -496,32 +517,6 @@ public final class LibvirtHypervisor implements Hypervisor {
         } catch (RuntimeException e) {
             LOG.warn("reconnect listener failed", e);
         }
-    }
-
-    private static void ensureEventLoop() {
-        if (!EVENT_LOOP_STARTED.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            Connect.setErrorCallback(SILENT_ERRORS);
-            Library.initEventLoop();
-        } catch (LibvirtException e) {
-            EVENT_LOOP_STARTED.set(false);
-            throw new HypervisorException("cannot initialise libvirt's event loop: " + e.getMessage(), e);
-        }
-        Thread t = new Thread(() -> {
-            while (true) {
-                try {
-                    Library.processEvent();
-                } catch (LibvirtException e) {
-                    LOG.warn("libvirt event loop iteration failed: {}", e.getMessage());
-                } catch (Throwable e) {
-                    LOG.error("libvirt event loop failed", e);
-                }
-            }
-        }, "libvirt-event-loop");
-        t.setDaemon(true);
-        t.start();
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
@@ -547,8 +542,10 @@ public final class LibvirtHypervisor implements Hypervisor {
     private final class Session {
         final Conn connect;
         final LibvirtNative.LifecycleCallback callback;
+        final LibvirtNative.AgentLifecycleCallback agentCallback;
         volatile boolean broken;
         int callbackId = -1;
+        int agentCallbackId = -1;
 
         Session(Conn connect) {
             this.connect = connect;
@@ -559,6 +556,13 @@ public final class LibvirtHypervisor implements Hypervisor {
                     LOG.warn("cannot deliver libvirt event", e);
                 }
                 return 0;
+            };
+            this.agentCallback = (conn, dom, state, reason, opaque) -> {
+                try {
+                    deliverAgent(dom, state, reason);
+                } catch (Throwable e) {
+                    LOG.warn("cannot deliver libvirt agent event", e);
+                }
             };
         }
 
@@ -583,6 +587,9 @@ public final class LibvirtHypervisor implements Hypervisor {
                 if (callbackId >= 0 && connect.isAlive()) {
                     LibvirtNative.INSTANCE.virConnectDomainEventDeregisterAny(connect.raw(), callbackId);
                 }
+                if (agentCallbackId >= 0 && connect.isAlive()) {
+                    LibvirtNative.INSTANCE.virConnectDomainEventDeregisterAny(connect.raw(), agentCallbackId);
+                }
                 connect.unregisterCloseListener();
             } catch (LibvirtException | RuntimeException e) {
                 LOG.debug("cleanup of libvirt connection: {}", e.getMessage());
@@ -595,31 +602,4 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
     }
 
-    /** A failed raw libvirt call ({@link LibvirtNative}). */
-    static final class LibvirtCallException extends RuntimeException {
-        final int code;
-
-        LibvirtCallException(int code, String message) {
-            super(message);
-            this.code = code;
-        }
-    }
-
-    private record NativeError(int code, String message) {
-        static NativeError last() {
-            Pointer err = LibvirtNative.INSTANCE.virGetLastError();
-            if (err == null) {
-                return new NativeError(-1, "libvirt call failed without an error report");
-            }
-            int code = err.getInt(0);
-            Pointer msg = err.getPointer(8);
-            String m = msg != null ? msg.getString(0) : "libvirt error " + code;
-            LibvirtNative.INSTANCE.virResetLastError();
-            return new NativeError(code, m);
-        }
-
-        LibvirtCallException exception() {
-            return new LibvirtCallException(code, message);
-        }
-    }
 }

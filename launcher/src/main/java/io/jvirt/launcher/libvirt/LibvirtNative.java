@@ -9,7 +9,7 @@ import com.sun.jna.ptr.PointerByReference;
 
 /**
  * The few libvirt C functions that org.libvirt 0.5.2 does not expose (state with reason, flags on shutdown/create,
- * listing all domains, lifecycle events with raw detail codes). Pointers are raw {@code virConnectPtr} /
+ * listing all domains, lifecycle and guest agent events with raw codes). Pointers are raw {@code virConnectPtr} /
  * {@code virDomainPtr}.
  */
 interface LibvirtNative extends Library {
@@ -17,6 +17,7 @@ interface LibvirtNative extends Library {
     LibvirtNative INSTANCE = Native.load("virt", LibvirtNative.class);
 
     int VIR_DOMAIN_EVENT_ID_LIFECYCLE = 0;
+    int VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE = 18;
     int VIR_DOMAIN_START_PAUSED = 1;
     int VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1;
     int VIR_DOMAIN_UNDEFINE_MANAGED_SAVE = 1;
@@ -48,6 +49,10 @@ interface LibvirtNative extends Library {
     int virConnectDomainEventRegisterAny(Pointer conn, Pointer dom, int eventID, LifecycleCallback cb,
                                          Pointer opaque, Pointer freecb);
 
+    /** The same C function, for {@code VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE} (JNA converts per argument type). */
+    int virConnectDomainEventRegisterAny(Pointer conn, Pointer dom, int eventID, AgentLifecycleCallback cb,
+                                         Pointer opaque, Pointer freecb);
+
     int virConnectDomainEventDeregisterAny(Pointer conn, int callbackID);
 
     /** {@code virErrorPtr}: int code @0, int domain @4, char *message @8. Thread-local; not to be freed. */
@@ -58,5 +63,10 @@ interface LibvirtNative extends Library {
     /** {@code virConnectDomainEventCallback} for {@code VIR_DOMAIN_EVENT_ID_LIFECYCLE}. */
     interface LifecycleCallback extends Callback {
         int invoke(Pointer conn, Pointer dom, int event, int detail, Pointer opaque);
+    }
+
+    /** {@code virConnectDomainEventAgentLifecycleCallback}: state 1 connected / 2 disconnected, reason 0–2. */
+    interface AgentLifecycleCallback extends Callback {
+        void invoke(Pointer conn, Pointer dom, int state, int reason, Pointer opaque);
     }
 }

@@ -1,5 +1,9 @@
 package io.jvirt.node.console;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvirt.launcher.libvirt.DomainDevices;
+import io.jvirt.node.sync.GuestAgentMapping;
 import io.jvirt.node.sync.GuestRuntime;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -24,6 +28,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -33,13 +39,17 @@ import java.util.regex.Pattern;
 
 /**
  * The node agent's endpoint for what must happen on the node (KubeVirt's virt-handler REST + console server):
- * pause, unpause, soft reboot, guest OS info, and the serial console and VNC as websockets. The API server proxies
+ * pause, unpause, soft reboot, the guest agent's information (guest OS info, user list, file system list, asked from
+ * the agent when requested), and the serial console and VNC as websockets. The API server proxies
  * {@code subresources.kubevirt.io} requests here; callers present the node's token. Listens on loopback only.
  */
 public final class AgentEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentEndpoint.class);
     private static final Pattern PATH = Pattern.compile(
-            "^/v1/namespaces/([^/]+)/virtualmachineinstances/([^/]+)/(console|vnc|pause|unpause|softreboot|guestosinfo)$");
+            "^/v1/namespaces/([^/]+)/virtualmachineinstances/([^/]+)/(console|vnc|pause|unpause|softreboot|guestosinfo"
+                    + "|userlist|filesystemlist)$");
+    /** virt-api's answer (409) when the VMI's guest agent is not connected. */
+    static final String NO_AGENT = "VMI does not have guest agent connected";
     /** KubeVirt's websocket subprotocol for console and VNC streams. */
     public static final String SUBPROTOCOL = "plain.kubevirt.io";
     /** Idle websockets are kept alive with a ping this often. */
@@ -254,7 +264,7 @@ public final class AgentEndpoint implements AutoCloseable {
         }
     }
 
-    /** pause / unpause / softreboot (PUT) and guestosinfo (GET). */
+    /** pause / unpause / softreboot (PUT) and guestosinfo / userlist / filesystemlist (GET). */
     private final class RestHandler extends Handler.Abstract {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
@@ -279,8 +289,8 @@ public final class AgentEndpoint implements AutoCloseable {
                     case "pause" -> runtime.pause(ns, name);
                     case "unpause" -> runtime.unpause(ns, name);
                     case "softreboot" -> runtime.softReboot(ns, name);
-                    case "guestosinfo" -> {
-                        reply(response, callback, 409, "VMI does not have guest agent connected");
+                    case "guestosinfo", "userlist", "filesystemlist" -> {
+                        guestAgent(response, callback, ns, name, verb);
                         return true;
                     }
                     default -> {
@@ -293,6 +303,41 @@ public final class AgentEndpoint implements AutoCloseable {
                 reply(response, callback, 500, e.getMessage());
             }
             return true;
+        }
+
+        /** Asks the guest agent (each command bounded by the launcher's agent timeout); 409 without an agent. */
+        private void guestAgent(Response response, Callback callback, String ns, String name, String verb) {
+            if (!runtime.devices(ns, name).map(DomainDevices::agentConnected).orElse(false)) {
+                reply(response, callback, 409, NO_AGENT);
+                return;
+            }
+            ObjectNode body = switch (verb) {
+                case "userlist" -> GuestAgentMapping.userList(agent(ns, name, "guest-get-users"));
+                case "filesystemlist" -> GuestAgentMapping.fileSystemList(agent(ns, name, "guest-get-fsinfo"));
+                default -> {
+                    Map<String, JsonNode> replies = new HashMap<>();
+                    for (String c : GuestAgentMapping.GUEST_INFO_COMMANDS) {
+                        JsonNode r = agent(ns, name, c);
+                        if (r != null) {
+                            replies.put(c, r);
+                        }
+                    }
+                    yield GuestAgentMapping.guestAgentInfo(replies);
+                }
+            };
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.write(true, ByteBuffer.wrap(body.toString().getBytes(StandardCharsets.UTF_8)), callback);
+        }
+
+        /** A command's return value, or null if the agent did not answer it (as virt-launcher skips such data). */
+        private JsonNode agent(String ns, String name, String command) {
+            try {
+                return runtime.agentCommand(ns, name, command);
+            } catch (GuestRuntime.AgentException e) {
+                LOG.debug("guest agent of {}/{}: {} failed: {}", ns, name, command, e.getMessage());
+                return null;
+            }
         }
 
         private void reply(Response response, Callback callback, int code, String message) {

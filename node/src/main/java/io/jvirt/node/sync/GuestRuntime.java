@@ -1,6 +1,8 @@
 package io.jvirt.node.sync;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jvirt.launcher.libvirt.DomainDevices;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -56,6 +58,30 @@ public interface GuestRuntime {
 
     /** Whether guests use KVM (false: software emulation). */
     boolean kvm();
+
+    /**
+     * The guest agent channel's state and the NICs of a guest, from the hypervisor's live domain (no agent call);
+     * empty if there is no such guest.
+     */
+    Optional<DomainDevices> devices(String namespace, String name);
+
+    /**
+     * Runs a QEMU guest agent command without arguments (e.g. {@code guest-get-osinfo}) and returns its
+     * {@code return} value. Blocks for at most a few seconds (the launcher's agent timeout).
+     *
+     * @throws AgentException no agent connected, no reply in time, or an error reply
+     */
+    JsonNode agentCommand(String namespace, String name, String command);
+
+    /** Called with (namespace, name) whenever a guest's agent connects or disconnects. */
+    void onAgentChange(Consumer<String[]> listener);
+
+    /** A guest agent command that did not succeed. */
+    final class AgentException extends RuntimeException {
+        public AgentException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 
     /** A failure to run a guest, with a machine-readable reason (e.g. ErrImagePull) for the VMI's conditions. */
     final class GuestException extends RuntimeException {

@@ -1,13 +1,17 @@
 package io.jvirt.node.sync;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvirt.launcher.domain.ConversionException;
+import io.jvirt.launcher.libvirt.DomainDevices;
+import io.jvirt.launcher.libvirt.DomainNotFoundException;
+import io.jvirt.launcher.libvirt.GuestAgent;
 import io.jvirt.launcher.libvirt.DomainStatus;
 import io.jvirt.launcher.libvirt.Hypervisor;
 import io.jvirt.launcher.libvirt.HypervisorException;
 import io.jvirt.launcher.runtime.VmiDomain;
 import io.jvirt.launcher.runtime.VmiRuntime;
-import io.jvirt.launcher.storage.ImageNotFoundException;
+import io.jvirt.launcher.storage.ImagePullException;
 import io.jvirt.launcher.storage.StorageException;
 
 import java.nio.file.Path;
@@ -24,12 +28,14 @@ import java.util.function.Function;
 public final class LibvirtGuestRuntime implements GuestRuntime {
     private final VmiRuntime runtime;
     private final Hypervisor hypervisor;
+    private final GuestAgent agent;
     private final java.util.function.BooleanSupplier kvm;
 
     /** @param kvm whether guests started now use KVM (the KVM probe and the cluster's {@code useEmulation}) */
     public LibvirtGuestRuntime(VmiRuntime runtime, Hypervisor hypervisor, java.util.function.BooleanSupplier kvm) {
         this.runtime = runtime;
         this.hypervisor = hypervisor;
+        this.agent = new GuestAgent(hypervisor);
         this.kvm = kvm;
     }
 
@@ -37,7 +43,7 @@ public final class LibvirtGuestRuntime implements GuestRuntime {
     public void start(ObjectNode vmi, Function<String, Map<String, String>> secrets, VmiRuntime.Pinning pinning) {
         try {
             runtime.start(vmi, secrets, pinning);
-        } catch (ImageNotFoundException e) {
+        } catch (ImagePullException e) {
             throw new GuestException("ErrImagePull", e.getMessage(), e);
         } catch (StorageException e) {
             throw new GuestException("FailedPrepareDisks", e.getMessage(), e);
@@ -106,12 +112,38 @@ public final class LibvirtGuestRuntime implements GuestRuntime {
 
     @Override
     public void onChange(Consumer<String[]> listener) {
-        hypervisor.onEvent(ev -> {
-            int sep = ev.domain().indexOf('_');
-            if (sep > 0) {
-                listener.accept(new String[] {ev.domain().substring(0, sep), ev.domain().substring(sep + 1)});
-            }
-        });
+        hypervisor.onEvent(ev -> vmiOf(ev.domain(), listener));
+    }
+
+    @Override
+    public Optional<DomainDevices> devices(String namespace, String name) {
+        try {
+            return Optional.of(agent.devices(VmiRuntime.domainName(namespace, name)));
+        } catch (DomainNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public JsonNode agentCommand(String namespace, String name, String command) {
+        try {
+            return agent.execute(VmiRuntime.domainName(namespace, name), command);
+        } catch (HypervisorException e) {
+            throw new AgentException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void onAgentChange(Consumer<String[]> listener) {
+        hypervisor.onAgentEvent(ev -> vmiOf(ev.domain(), listener));
+    }
+
+    /** Domain {@code <namespace>_<name>} → (namespace, name). */
+    private static void vmiOf(String domain, Consumer<String[]> listener) {
+        int sep = domain.indexOf('_');
+        if (sep > 0) {
+            listener.accept(new String[] {domain.substring(0, sep), domain.substring(sep + 1)});
+        }
     }
 
     @Override

@@ -37,7 +37,10 @@ public final class VmiSync implements AutoCloseable {
     public static final String NODE_FINALIZER = "kubevirt.io/foregroundDeleteVirtualMachine";
     /** KubeVirt's default terminationGracePeriodSeconds for VMIs. */
     private static final long DEFAULT_GRACE_S = 30;
-    /** Guest user-mode networking (slirp/passt) always gives the guest this address. */
+    /**
+     * Guest user-mode networking (slirp/passt) always gives the guest this address; reported for a NIC the guest
+     * agent does not describe.
+     */
     static final String USER_NET_GUEST_IP = "10.0.2.15";
     private static final Duration RESYNC = Duration.ofSeconds(15);
 
@@ -46,6 +49,7 @@ public final class VmiSync implements AutoCloseable {
     private final String nodeName;
     private final ConsoleHubs hubs;
     private final ControllerLoop loop;
+    private final GuestAgentPoller agents;
     /** VMI uid → when its graceful shutdown must become a destroy. */
     private final Map<String, Instant> shutdownDeadlines = new ConcurrentHashMap<>();
     private SharedIndexInformer<GenericKubernetesResource> vmis;
@@ -59,6 +63,7 @@ public final class VmiSync implements AutoCloseable {
         this.nodeName = nodeName;
         this.hubs = hubs;
         this.loop = new ControllerLoop("vmi-sync", this::reconcile);
+        this.agents = new GuestAgentPoller(runtime, loop::enqueue);
     }
 
     public void start() {
@@ -69,6 +74,7 @@ public final class VmiSync implements AutoCloseable {
             }
         });
         runtime.onChange(k -> loop.enqueue(k[0], k[1]));
+        agents.start();
         for (GuestRuntime.GuestStatus g : runtime.list()) {
             LOG.info("re-adopting guest {}/{} ({})", g.namespace(), g.name(), g.state());
             loop.enqueue(g.namespace(), g.name());
@@ -80,6 +86,7 @@ public final class VmiSync implements AutoCloseable {
         ObjectNode vmi = KubeApi.tree(vmis.getStore().getByKey(ns + "/" + name));
         Optional<GuestRuntime.GuestStatus> guest = runtime.status(ns, name);
         if (vmi == null) {
+            agents.forget(ns, name);
             guest.ifPresent(g -> {
                 LOG.info("guest {}/{} has no VMI any more: destroying it", ns, name);
                 runtime.kill(ns, name);
@@ -93,6 +100,7 @@ public final class VmiSync implements AutoCloseable {
             runtime.kill(ns, name);
             runtime.cleanup(ns, name);
             hubs.close(ns, name);
+            agents.forget(ns, name);
             guest = Optional.empty();
         }
         if (!nodeName.equals(vmi.path("status").path("nodeName").asText("")) && guest.isEmpty()) {
@@ -105,6 +113,7 @@ public final class VmiSync implements AutoCloseable {
             return stop(vmi, guest, deleting, fin);
         }
         if (guest.isEmpty()) {
+            agents.forget(ns, name);
             if (phase.equals("Scheduled")) {
                 return startGuest(vmi);
             }
@@ -115,6 +124,11 @@ public final class VmiSync implements AutoCloseable {
         }
         GuestRuntime.GuestStatus g = guest.get();
         hubs.ensure(ns, name, runtime.serialSocket(ns, name));
+        if (g.active()) {
+            agents.track(ns, name, !g.state().equals("paused"));
+        } else {
+            agents.forget(ns, name);
+        }
         String mapped = PhaseMapping.phase(g, acpi(vmi));
         writeStatus(vmi, mapped == null ? phase : mapped, g, null);
         return RESYNC;
@@ -172,6 +186,7 @@ public final class VmiSync implements AutoCloseable {
             return Duration.ofMillis(500);
         }
         shutdownDeadlines.remove(uid);
+        agents.forget(ns, name);
         if (guest.isPresent()) {
             if (!fin) {
                 String mapped = PhaseMapping.phase(guest.get(), acpi(vmi));
@@ -205,7 +220,7 @@ public final class VmiSync implements AutoCloseable {
         return out;
     }
 
-    /** The phase, conditions and interfaces the node reports. */
+    /** The phase, conditions, interfaces and guest OS the node reports (the agent parts from the poller). */
     private void writeStatus(ObjectNode vmi, String phase, GuestRuntime.GuestStatus g, String failure) {
         JsonNode status = vmi.path("status");
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
@@ -230,16 +245,23 @@ public final class VmiSync implements AutoCloseable {
                     conds.get("SoftwareEmulation"), now));
         }
         conds.remove("Synchronized");
+        Optional<GuestAgentPoller.Snapshot> agent = running ? agents.snapshot(KubeApi.ns(vmi), KubeApi.name(vmi))
+                : Optional.empty();
+        if (agent.isPresent() && agent.get().connected()) {
+            // as virt-handler: True while libvirt reports the agent channel connected, removed otherwise
+            conds.put("AgentConnected", condition("AgentConnected", true, null, null, conds.get("AgentConnected"),
+                    now));
+        } else {
+            conds.remove("AgentConnected");
+        }
         ArrayNode arr = patch.putArray("conditions");
         conds.keySet().stream().sorted().forEach(k -> arr.add(conds.get(k)));
-        if (running) {
-            ArrayNode ifaces = patch.putArray("interfaces");
-            ObjectNode i = ifaces.addObject();
-            i.put("name", "default");
-            i.put("ipAddress", USER_NET_GUEST_IP);
-            i.putArray("ipAddresses").add(USER_NET_GUEST_IP);
-            i.put("infoSource", "domain");
-        }
+        agent.ifPresent(a -> {
+            patch.set("interfaces", GuestAgentMapping.interfaces(a.nics(), a.interfaces(), USER_NET_GUEST_IP));
+            if (a.osInfo() != null) {
+                patch.set("guestOSInfo", GuestAgentMapping.guestOsInfo(a.osInfo()));
+            }
+        });
         if (!phase.equals(status.path("phase").asText(""))) {
             VmiPhases.transition(vmi, phase, patch);
             if (failure != null) {
@@ -248,7 +270,7 @@ public final class VmiSync implements AutoCloseable {
             LOG.info("VMI {}/{}: {} → {}", KubeApi.ns(vmi), KubeApi.name(vmi), status.path("phase").asText(""), phase);
         }
         if (patch.path("phase").isMissingNode() && sameConditions(status.path("conditions"), arr)
-                && (!running || patch.get("interfaces").equals(status.path("interfaces")))) {
+                && unchanged(patch, status, "interfaces") && unchanged(patch, status, "guestOSInfo")) {
             return;
         }
         patchStatus(vmi, patch);
@@ -290,6 +312,11 @@ public final class VmiSync implements AutoCloseable {
         return c;
     }
 
+    /** Whether the patch leaves {@code field} as the status has it (absent from the patch, or equal). */
+    private static boolean unchanged(ObjectNode patch, JsonNode status, String field) {
+        return !patch.has(field) || patch.get(field).equals(status.path(field));
+    }
+
     private static boolean sameConditions(JsonNode a, JsonNode b) {
         if (a.size() != b.size()) {
             return false;
@@ -323,6 +350,7 @@ public final class VmiSync implements AutoCloseable {
 
     @Override
     public void close() {
+        agents.close();
         loop.close();
         if (vmis != null) {
             vmis.close();
