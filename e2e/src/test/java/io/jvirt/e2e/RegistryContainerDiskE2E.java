@@ -32,8 +32,9 @@ import static org.awaitility.Awaitility.await;
  * containerDisks pulled from an OCI registry by the node: the test guest's disk pushed as a containerDisk image
  * ({@code disk/test-guest.qcow2} in one tar+gzip layer, OCI manifest) to a real Docker registry
  * ({@code docker-registry}, distribution 2.8) on a loopback port that wants Basic authentication (htpasswd). Without an
- * {@code imagePullSecret} the VM shows {@code ErrImagePull} saying why; with a {@code kubernetes.io/dockerconfigjson}
- * Secret it boots to its login prompt. A tag the registry does not have is {@code ErrImagePull} too.
+ * {@code imagePullSecret} the VM shows {@code ImagePullBackOff} (after a first {@code ErrImagePull}, as a pod does)
+ * saying why; with a {@code kubernetes.io/dockerconfigjson} Secret it boots to its login prompt. A tag the registry
+ * does not have backs off the same way.
  */
 class RegistryContainerDiskE2E extends PlatformE2E {
     private static final Path REGISTRY = Path.of("/usr/bin/docker-registry");
@@ -100,10 +101,10 @@ class RegistryContainerDiskE2E extends PlatformE2E {
 
         // no credentials: the registry says 401 and the VM says why
         apply(vmManifest(vm, "runStrategy: Always", 0, image, "#!/bin/sh\necho '" + USERDATA_LINE + "'\n"));
-        awaitPrintableStatus(vm, "ErrImagePull", CHANGE);
+        awaitPrintableStatus(vm, "ImagePullBackOff", CHANGE);
         JsonNode sync = condition(vmi(vm), "Synchronized");
         assertThat(sync).as("Synchronized condition").isNotNull();
-        assertThat(sync.path("reason").asText()).isEqualTo("ErrImagePull");
+        assertThat(sync.path("reason").asText()).isIn("ImagePullBackOff", "ErrImagePull");
         assertThat(sync.path("message").asText()).contains(image).contains("unauthorized: check imagePullSecret");
 
 
@@ -135,13 +136,13 @@ class RegistryContainerDiskE2E extends PlatformE2E {
     }
 
     @Test
-    void aTagTheRegistryDoesNotHaveIsErrImagePull() {
+    void aTagTheRegistryDoesNotHaveBacksOff() {
         String vm = "vm-registry-missing";
         String image = image("no-such-tag");
         String manifest = vmManifest(vm, "runStrategy: Always", 0, image, "#!/bin/sh\necho never\n");
         apply(manifest.replace("            image: " + image + "\n", "            image: " + image + "\n"
                 + "            imagePullSecret: regcred\n"));
-        awaitPrintableStatus(vm, "ErrImagePull", CHANGE);
+        awaitPrintableStatus(vm, "ImagePullBackOff", CHANGE);
         await("the reason's message").atMost(CHANGE).untilAsserted(() -> {
             JsonNode sync = condition(vmi(vm), "Synchronized");
             assertThat(sync).isNotNull();

@@ -52,6 +52,7 @@ public final class VmiSync implements AutoCloseable {
     private final GuestAgentPoller agents;
     /** VMI uid → when its graceful shutdown must become a destroy. */
     private final Map<String, Instant> shutdownDeadlines = new ConcurrentHashMap<>();
+    private final StartBackoff startBackoff = new StartBackoff();
     private SharedIndexInformer<GenericKubernetesResource> vmis;
 
     private final NodePlacement placement;
@@ -137,6 +138,14 @@ public final class VmiSync implements AutoCloseable {
     private Duration startGuest(ObjectNode vmi) {
         String ns = KubeApi.ns(vmi);
         String name = KubeApi.name(vmi);
+        String uid = KubeApi.uid(vmi);
+        Instant now = Instant.now();
+        Optional<StartBackoff.Failure> waiting = startBackoff.waiting(uid, now);
+        if (waiting.isPresent()) {
+            String[] c = waiting.get().waitingCondition();
+            syncFailure(vmi, c[0], c[1]);
+            return Duration.between(now, waiting.get().retryAt());
+        }
         try {
             VmiRuntime.Pinning pinning = null;
             Optional<Outcome.Allocation> alloc = placement.allocationOf(KubeApi.uid(vmi));
@@ -150,6 +159,7 @@ public final class VmiSync implements AutoCloseable {
                 return Duration.ofSeconds(1);
             }
             runtime.start(vmi, secretName -> secret(ns, secretName), pinning);
+            startBackoff.forget(uid);
             LOG.info("started guest {}/{}", ns, name);
             hubs.ensure(ns, name, runtime.serialSocket(ns, name));
             Optional<GuestRuntime.GuestStatus> g = runtime.status(ns, name);
@@ -157,9 +167,11 @@ public final class VmiSync implements AutoCloseable {
                     null);
             return Duration.ofSeconds(1);
         } catch (GuestRuntime.GuestException e) {
-            LOG.warn("guest {}/{} could not start: {}", ns, name, e.getMessage());
+            Duration retry = startBackoff.failed(uid, e.reason(), e.getMessage(), Instant.now());
+            LOG.warn("guest {}/{} could not start (next try in {} s): {}", ns, name, retry.toSeconds(),
+                    e.getMessage());
             syncFailure(vmi, e.reason(), e.getMessage());
-            return Duration.ofSeconds(10);
+            return retry;
         }
     }
 
@@ -167,6 +179,7 @@ public final class VmiSync implements AutoCloseable {
         String ns = KubeApi.ns(vmi);
         String name = KubeApi.name(vmi);
         String uid = KubeApi.uid(vmi);
+        startBackoff.forget(uid);
         if (guest.isPresent() && guest.get().active()) {
             Instant deadline = shutdownDeadlines.get(uid);
             if (deadline == null) {
@@ -277,6 +290,12 @@ public final class VmiSync implements AutoCloseable {
     }
 
     private void syncFailure(ObjectNode vmi, String reason, String message) {
+        for (JsonNode c : vmi.path("status").path("conditions")) {
+            if (c.path("type").asText().equals("Synchronized") && c.path("reason").asText().equals(reason)
+                    && c.path("message").asText().equals(message)) {
+                return; // already reported: rewriting it would only wake every watcher
+            }
+        }
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
         ArrayNode arr = patch.putArray("conditions");
         for (JsonNode c : vmi.path("status").path("conditions")) {
