@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -103,66 +102,23 @@ final class ServerProcess implements AutoCloseable {
 
     /** VmRSS and VmHWM of the server in KiB, from /proc. */
     long[] rssKiB() throws IOException {
-        long rss = -1;
-        long hwm = -1;
-        for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (l.startsWith("VmRSS:")) {
-                rss = Long.parseLong(l.replaceAll("\\D+", ""));
-            } else if (l.startsWith("VmHWM:")) {
-                hwm = Long.parseLong(l.replaceAll("\\D+", ""));
-            }
-        }
-        return new long[]{rss, hwm};
+        return ProcFs.status(pid, "VmRSS:", "VmHWM:");
     }
 
-    /** CPU time (user + system) the server has used so far, in ms. */
+    /** CPU time (user + system) the server has used so far, in ms, or -1. */
     long cpuMs() {
-        return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toMillis).orElse(-1L);
+        return Processes.cpuMs(pid).orElse(-1);
     }
 
     /** Runs {@code jcmd <pid> <command>} with the JDK's jcmd; returns its output, or null when unavailable. */
     String jcmd(String command) {
-        Path jcmd = java.getParent().resolve("jcmd");
-        if (!Files.isExecutable(jcmd)) {
-            return null;
-        }
-        try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            return p.exitValue() == 0 ? out : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        return Processes.jcmd(java, pid, command);
     }
 
-    /**
-     * Heap {used, committed} in KiB from {@code GC.heap_info} (summed over the generations), or {-1, -1}.
-     */
+    /** Heap {used, committed} in KiB from {@code GC.heap_info} (summed over the generations), or {-1, -1}. */
     long[] heapKiB() {
-        String out = jcmd("GC.heap_info");
-        if (out == null) {
-            return new long[]{-1, -1};
-        }
-        // Serial (JDK 25): "DefNew     total 116160K, used 31005K [...]" and "Tenured    total ..., used ...K";
-        // older Serial: "def new generation" / "tenured generation"; G1: "garbage-first heap   total ..., used ...".
-        Matcher m = Pattern.compile("(?m)^\\s*(DefNew|Tenured|def new generation|tenured generation|garbage-first heap"
-                + "|PSYoungGen|ParOldGen)\\s+total (\\d+)K, used (\\d+)K").matcher(out);
-        long used = 0;
-        long total = 0;
-        boolean any = false;
-        while (m.find()) {
-            total += Long.parseLong(m.group(2));
-            used += Long.parseLong(m.group(3));
-            any = true;
-        }
-        return any ? new long[]{used, total} : new long[]{-1, -1};
+        long[] h = Processes.heapKiB(java, pid);
+        return h == null ? new long[]{-1, -1} : h;
     }
 
     /** Stops the server: end of stdin (clean close), then SIGTERM, then SIGKILL. Only this process, by its PID. */
@@ -175,11 +131,7 @@ final class ServerProcess implements AutoCloseable {
         }
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroy();
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
+                Processes.stop(process);
             }
         } catch (InterruptedException e) {
             process.destroyForcibly();

@@ -1,7 +1,9 @@
 package io.jvirt.bench;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /** Percentiles of a set of durations (nanoseconds; may be negative for "ack → event"). */
 final class Stats {
@@ -10,6 +12,11 @@ final class Stats {
     Stats(long[] nanos) {
         this.sorted = nanos.clone();
         Arrays.sort(sorted);
+    }
+
+    /** Of the samples that are there (nulls are left out). */
+    static Stats of(List<Long> nanos) {
+        return new Stats(nanos.stream().filter(Objects::nonNull).mapToLong(Long::longValue).toArray());
     }
 
     int count() {
