@@ -85,6 +85,15 @@ public final class Platform implements AutoCloseable {
             LibvirtDaemon daemon = new LibvirtDaemon(dir);
             daemon.ensureStarted();
             LibvirtHypervisor hypervisor = LibvirtHypervisor.connect(daemon);
+            // libvirtd probes QEMU's capabilities on first need (4-5 s on a fresh data dir): let that happen now, in
+            // the background, rather than inside the first VM's start
+            Thread.ofVirtual().name("libvirt-capabilities").start(() -> {
+                try {
+                    hypervisor.domainCapabilities(VmiRuntime.Firmware.debian().emulator(), "qemu");
+                } catch (RuntimeException e) {
+                    LOG.debug("warming libvirt's QEMU capabilities failed; the first guest start will do it", e);
+                }
+            });
             boolean kvmWorks = new KvmProbe(dir).works();
             // useEmulation in the KubeVirt CR is read at every guest start: no restart needed to change it
             java.util.function.BooleanSupplier kvm = () -> kvmWorks && !controllers.config().get().useEmulation();

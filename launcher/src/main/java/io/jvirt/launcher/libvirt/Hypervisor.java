@@ -46,6 +46,15 @@ public interface Hypervisor extends AutoCloseable {
     /** All domains of this hypervisor, active or not. */
     List<DomainStatus> list();
 
+    /**
+     * The domain capabilities XML of one emulator binary ({@code virConnectGetDomainCapabilities}). The first call for
+     * a binary on a fresh libvirt state directory makes libvirtd probe that binary (seconds); later calls, and domain
+     * starts, read its cache.
+     *
+     * @param virtType {@code kvm} or {@code qemu} (software emulation)
+     */
+    String domainCapabilities(String emulator, String virtType);
+
     /** The live domain XML ({@code virDomainGetXMLDesc}, flags 0). */
     String xml(String name);
 

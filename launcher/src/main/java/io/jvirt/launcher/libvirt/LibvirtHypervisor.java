@@ -203,6 +203,22 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     @Override
+    public String domainCapabilities(String emulator, String virtType) {
+        return read("domain capabilities", null, s -> {
+            Pointer xml = LibvirtNative.INSTANCE.virConnectGetDomainCapabilities(s.raw(), emulator, null, null,
+                    virtType, 0);
+            if (xml == null) {
+                throw LibvirtCallException.last();
+            }
+            try {
+                return xml.getString(0);
+            } finally {
+                Native.free(Pointer.nativeValue(xml));
+            }
+        });
+    }
+
+    @Override
     public String xml(String name) {
         return read("xml", name, s -> {
             Domain d = s.connect.domainLookupByName(name);

@@ -46,6 +46,10 @@ interface LibvirtNative extends Library {
 
     int virConnectListAllDomains(Pointer conn, PointerByReference domains, int flags);
 
+    /** Returns a string the caller frees ({@code free}), or null on error. */
+    Pointer virConnectGetDomainCapabilities(Pointer conn, String emulatorbin, String arch, String machine,
+                                            String virttype, int flags);
+
     int virConnectDomainEventRegisterAny(Pointer conn, Pointer dom, int eventID, LifecycleCallback cb,
                                          Pointer opaque, Pointer freecb);
 

@@ -153,6 +153,16 @@ class LibvirtHypervisorIT {
         assertThat(s.state()).isEqualTo(DomainState.SHUTOFF);
         assertThat(s.active()).isFalse();
         hv.undefine("stopped");
+        assertThatThrownBy(() -> hv.domainCapabilities("/nonexistent/qemu", "qemu"))
+                .isInstanceOf(HypervisorException.class).hasMessageContaining("/nonexistent/qemu");
+    }
+
+    @Test
+    @Order(2)
+    void domainCapabilitiesOfTheEmulator() {
+        String xml = hv.domainCapabilities("/usr/bin/qemu-system-x86_64", "qemu");
+        assertThat(xml).contains("<domainCapabilities>").contains("<path>/usr/bin/qemu-system-x86_64</path>")
+                .contains("<domain>qemu</domain>");
     }
 
     @Test
