@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jvirt.launcher.libvirt.AgentEvent;
 import io.jvirt.launcher.libvirt.DomainDevices;
 import io.jvirt.launcher.libvirt.DomainState;
-import io.jvirt.launcher.libvirt.DomainStatus;
 import io.jvirt.launcher.libvirt.GuestAgent;
 import io.jvirt.launcher.libvirt.GuestAgentException;
 import io.jvirt.launcher.libvirt.LibvirtDaemon;
@@ -69,18 +68,7 @@ class GuestAgentIT {
 
     @AfterAll
     static void tearDown() {
-        if (hv != null) {
-            for (DomainStatus s : hv.list()) {
-                if (s.active()) {
-                    hv.destroy(s.name());
-                }
-                hv.undefine(s.name());
-            }
-            hv.close();
-        }
-        if (daemon != null) {
-            daemon.stop(Duration.ofSeconds(10), true);
-        }
+        VmiRuntimeIT.removeAllAndStop(hv, daemon);
     }
 
     /** The test guest with the default pod interface; {@code userData} is its cloud-init user-data script. */

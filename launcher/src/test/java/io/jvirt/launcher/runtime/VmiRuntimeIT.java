@@ -60,6 +60,11 @@ class VmiRuntimeIT {
 
     @AfterAll
     static void tearDown() {
+        removeAllAndStop(hv, daemon);
+    }
+
+    /** Destroys and undefines every domain, closes the client and stops the private libvirtd (both may be null). */
+    static void removeAllAndStop(LibvirtHypervisor hv, LibvirtDaemon daemon) {
         if (hv != null) {
             for (DomainStatus s : hv.list()) {
                 if (s.active()) {
