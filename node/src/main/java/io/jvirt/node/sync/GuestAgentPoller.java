@@ -91,6 +91,25 @@ final class GuestAgentPoller implements AutoCloseable {
         snapshots.remove(k);
     }
 
+    /**
+     * Stops watching a guest and waits (at most {@code max}) until no poll of it is running. Call it before the guest
+     * is destroyed or shut down: libvirt's destroy waits for an agent command in flight to time out (seconds), while
+     * a command left to finish normally takes milliseconds.
+     */
+    void quiesce(String ns, String name, Duration max) {
+        forget(ns, name);
+        String k = key(ns, name);
+        long deadline = System.nanoTime() + max.toNanos();
+        while (inFlight.containsKey(k) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** The latest poll of a tracked guest, if one finished. */
     Optional<Snapshot> snapshot(String ns, String name) {
         return Optional.ofNullable(snapshots.get(key(ns, name)));

@@ -43,6 +43,8 @@ public final class VmiSync implements AutoCloseable {
      */
     static final String USER_NET_GUEST_IP = "10.0.2.15";
     private static final Duration RESYNC = Duration.ofSeconds(15);
+    /** How long a stop waits for a guest agent poll in flight (its commands time out after 5 s). */
+    private static final Duration AGENT_QUIESCE = Duration.ofSeconds(6);
 
     private final KubeApi api;
     private final GuestRuntime runtime;
@@ -183,6 +185,7 @@ public final class VmiSync implements AutoCloseable {
         if (guest.isPresent() && guest.get().active()) {
             Instant deadline = shutdownDeadlines.get(uid);
             if (deadline == null) {
+                agents.quiesce(ns, name, AGENT_QUIESCE);
                 long grace = vmi.path("spec").path("terminationGracePeriodSeconds").asLong(DEFAULT_GRACE_S);
                 shutdownDeadlines.put(uid, Instant.now().plusSeconds(grace));
                 if (grace <= 0) {
@@ -193,6 +196,7 @@ public final class VmiSync implements AutoCloseable {
                     runtime.shutdown(ns, name);
                 }
             } else if (Instant.now().isAfter(deadline)) {
+                agents.quiesce(ns, name, AGENT_QUIESCE);
                 LOG.info("guest {}/{} did not shut down within its grace period: destroying it", ns, name);
                 runtime.kill(ns, name);
             }

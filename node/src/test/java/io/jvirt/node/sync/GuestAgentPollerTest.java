@@ -115,6 +115,39 @@ class GuestAgentPollerTest {
     }
 
     @Test
+    void quiesceWaitsForThePollInFlightAndStopsFurtherPolls() throws Exception {
+        runtime.connected = true;
+        runtime.block = new CountDownLatch(1);
+        poller.start();
+        poller.track("ns", "vm", true);
+        await().atMost(SOON).until(runtime::busy);
+        CountDownLatch quiesced = new CountDownLatch(1);
+        Thread.ofVirtual().start(() -> {
+            poller.quiesce("ns", "vm", SOON);
+            quiesced.countDown();
+        });
+        assertThat(quiesced.await(300, TimeUnit.MILLISECONDS)).as("returns only once the poll is done").isFalse();
+        runtime.block.countDown();
+        assertThat(quiesced.await(10, TimeUnit.SECONDS)).isTrue();
+        int calls = runtime.devicesCalls.get();
+        runtime.fireAgentChange("ns", "vm");
+        await().during(Duration.ofMillis(300)).atMost(SOON).until(() -> runtime.devicesCalls.get() == calls);
+        assertThat(poller.snapshot("ns", "vm")).isEmpty();
+    }
+
+    @Test
+    void quiesceGivesUpAfterItsLimit() {
+        runtime.connected = true;
+        runtime.block = new CountDownLatch(1);
+        poller.start();
+        poller.track("ns", "vm", true);
+        await().atMost(SOON).until(runtime::busy);
+        poller.quiesce("ns", "vm", Duration.ofMillis(50));
+        assertThat(runtime.busy()).as("returned while the poll is still blocked").isTrue();
+        runtime.block.countDown();
+    }
+
+    @Test
     void aPausedGuestsAgentIsNotAskedUntilItRunsAgain() {
         runtime.connected = true;
         runtime.replies.put("guest-get-osinfo", os("a"));
