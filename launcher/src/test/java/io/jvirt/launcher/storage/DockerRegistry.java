@@ -21,9 +21,11 @@ import java.util.concurrent.TimeUnit;
  * storage in a directory, plus pushing through its HTTP API (monolithic blob uploads, manifest PUTs), as
  * {@code docker push} does.
  */
-final class DockerRegistry implements AutoCloseable {
+public final class DockerRegistry implements AutoCloseable {
 
-    static final Path BINARY = Path.of("/usr/bin/docker-registry");
+    public static final Path BINARY = Path.of("/usr/bin/docker-registry");
+    /** apache2-utils' htpasswd: the only bcrypt htpasswd writer here (the registry accepts bcrypt entries only). */
+    public static final Path HTPASSWD = Path.of("/usr/bin/htpasswd");
 
     private final Process process;
     private final Path storage;
@@ -31,8 +33,23 @@ final class DockerRegistry implements AutoCloseable {
     private final String authorization;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    static boolean available() {
+    public static boolean available() {
         return Files.isExecutable(BINARY);
+    }
+
+    /** Whether {@link #htpasswd} can work. */
+    public static boolean htpasswdAvailable() {
+        return Files.isExecutable(HTPASSWD);
+    }
+
+    /** Writes {@code file} with one bcrypt entry for {@code user} (htpasswd -B). */
+    public static Path htpasswd(Path file, String user, String password) throws Exception {
+        Process p = new ProcessBuilder(HTPASSWD.toString(), "-Bbn", user, password).redirectOutput(file.toFile())
+                .start();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("htpasswd -B failed for " + file);
+        }
+        return file;
     }
 
     /**
@@ -41,7 +58,7 @@ final class DockerRegistry implements AutoCloseable {
      * @param htpasswd an htpasswd file (bcrypt entries) to require Basic authentication, or null for none
      * @param user     user:password the pushes authenticate with (when {@code htpasswd} is set)
      */
-    DockerRegistry(Path dir, Path htpasswd, String user) throws Exception {
+    public DockerRegistry(Path dir, Path htpasswd, String user) throws Exception {
         this.storage = dir.resolve("storage");
         Files.createDirectories(storage);
         this.port = freePort();
@@ -93,7 +110,7 @@ final class DockerRegistry implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:PORT}. */
-    String host() {
+    public String host() {
         return "127.0.0.1:" + port;
     }
 
@@ -109,7 +126,7 @@ final class DockerRegistry implements AutoCloseable {
     }
 
     /** Uploads a blob in one PUT (POST to start the upload, PUT with the digest to finish it). */
-    void pushBlob(String repo, TestImages.Blob blob) throws Exception {
+    public void pushBlob(String repo, TestImages.Blob blob) throws Exception {
         HttpResponse<String> start = send(HttpRequest.newBuilder(uri("/v2/" + repo + "/blobs/uploads/"))
                 .POST(HttpRequest.BodyPublishers.noBody()));
         check(start, 202, "start upload");
@@ -121,7 +138,7 @@ final class DockerRegistry implements AutoCloseable {
     }
 
     /** PUTs a manifest (or index) under {@code reference} (a tag or its digest). */
-    void pushManifest(String repo, String reference, TestImages.Blob manifest) throws Exception {
+    public void pushManifest(String repo, String reference, TestImages.Blob manifest) throws Exception {
         check(send(HttpRequest.newBuilder(uri("/v2/" + repo + "/manifests/" + reference))
                 .header("Content-Type", manifest.mediaType())
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest.data()))), 201, "manifest " + reference);

@@ -140,13 +140,10 @@ class RegistryPullIT {
 
     @Test
     void basicAuthWithHtpasswd() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/htpasswd")),
+        Assumptions.assumeTrue(DockerRegistry.htpasswdAvailable(),
                 "htpasswd (apache2-utils) not installed: no bcrypt htpasswd file can be made");
         Path dir = Files.createDirectories(tmp.resolve("auth"));
-        Path htpasswd = dir.resolve("htpasswd");
-        Process p = new ProcessBuilder("htpasswd", "-Bbn", "jvirt", "pa55word").redirectOutput(htpasswd.toFile())
-                .start();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as("htpasswd -B").isTrue();
+        Path htpasswd = DockerRegistry.htpasswd(dir.resolve("htpasswd"), "jvirt", "pa55word");
         try (DockerRegistry secured = new DockerRegistry(dir, htpasswd, "jvirt:pa55word")) {
             pushImage(secured, "jvirt/private", "v1", qcow2, "disk.qcow2", true);
             String ref = secured.host() + "/jvirt/private:v1";

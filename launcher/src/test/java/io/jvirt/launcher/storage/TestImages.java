@@ -12,19 +12,19 @@ import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 
 /** Builds containerDisk images for tests: layers, config, OCI / Docker schema 2 manifests and indexes. */
-final class TestImages {
+public final class TestImages {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static final String OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
+    public static final String OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
     static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar";
     static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip";
     static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
     static final String DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
 
     /** Content plus its media type. */
-    record Blob(String mediaType, byte[] data) {
-        String digest() {
+    public record Blob(String mediaType, byte[] data) {
+        public String digest() {
             return RegistryClient.digest("sha256", data);
         }
 
@@ -41,7 +41,7 @@ final class TestImages {
     }
 
     /** A layer as KubeVirt's containerDisk Dockerfile makes it: {@code disk/} and one file in it. */
-    static byte[] diskLayer(String name, Path disk, boolean gzip) {
+    public static byte[] diskLayer(String name, Path disk, boolean gzip) {
         return tar(t -> t.dir("disk").file("disk/" + name, disk), gzip);
     }
 
@@ -60,7 +60,7 @@ final class TestImages {
         return bos.toByteArray();
     }
 
-    static Blob config(boolean oci) {
+    public static Blob config(boolean oci) {
         ObjectNode c = JSON.createObjectNode();
         c.put("architecture", "amd64");
         c.put("os", "linux");
@@ -70,7 +70,7 @@ final class TestImages {
     }
 
     /** An image manifest: OCI ({@code oci}) or Docker schema 2. */
-    static Blob manifest(boolean oci, Blob config, List<Blob> layers) {
+    public static Blob manifest(boolean oci, Blob config, List<Blob> layers) {
         ObjectNode m = JSON.createObjectNode();
         m.put("schemaVersion", 2);
         m.put("mediaType", oci ? RegistryClient.OCI_MANIFEST : RegistryClient.DOCKER_MANIFEST);
