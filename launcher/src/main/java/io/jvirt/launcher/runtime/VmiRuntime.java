@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -92,6 +93,12 @@ public final class VmiRuntime {
         this(dataDir, hypervisor, disks, () -> kvm, converter, firmware);
     }
 
+    /**
+     * Starts hold it shared from disk preparation until their domain XML is on disk; {@link #pruneImages} holds it
+     * exclusively, so it never misses the backing file of an overlay being made.
+     */
+    private final ReentrantReadWriteLock blobUse = new ReentrantReadWriteLock();
+
     public VmiRuntime(Path dataDir, Hypervisor hypervisor, DiskPreparer disks, BooleanSupplier kvm,
                       DomainXmlConverter converter, Firmware firmware) {
         this.dataDir = dataDir.toAbsolutePath().normalize();
@@ -147,6 +154,7 @@ public final class VmiRuntime {
         if (existing.isPresent()) {
             hypervisor.undefine(domain);
         }
+        blobUse.readLock().lock();
         try {
             Files.createDirectories(dir);
             Files.createDirectories(sockets.dir());
@@ -180,6 +188,7 @@ public final class VmiRuntime {
             Files.writeString(dir.resolve("vmi.json"), JSON.writerWithDefaultPrettyPrinter()
                     .writeValueAsString(vmi));
             Files.writeString(dir.resolve("domain.xml"), xml);
+            blobUse.readLock().unlock();
             String defined = hypervisor.define(xml);
             if (!defined.equals(domain)) {
                 LOG.warn("VMI {}/{}: converter named the domain {}, expected {}", namespace, name, defined, domain);
@@ -193,6 +202,10 @@ public final class VmiRuntime {
         } catch (IOException e) {
             throw new StorageException("VMI " + namespace + "/" + name + ": cannot prepare " + dir + ": "
                     + e.getMessage(), e);
+        } finally {
+            if (blobUse.getReadHoldCount() > 0) {
+                blobUse.readLock().unlock();
+            }
         }
     }
 
@@ -295,6 +308,27 @@ public final class VmiRuntime {
         disks.cleanup(dir);
         Path fallback = fallbackSocketDir(namespace, name);
         disks.cleanup(fallback);
+        pruneImages();
+    }
+
+    /**
+     * Deletes image-store blobs that neither a reference nor a guest's overlay uses any more (an image pulled again
+     * under the same tag leaves its old blob to the guests started from it). Runs after every guest cleanup.
+     *
+     * @return the deleted blob files
+     */
+    public List<Path> pruneImages() {
+        blobUse.writeLock().lock();
+        try {
+            ImageStore store = disks.store();
+            List<Path> deleted = store.prune(BlobsInUse.scan(dataDir.resolve("vmis"), store.root().resolve("blobs")));
+            if (!deleted.isEmpty()) {
+                LOG.info("deleted {} image blob(s) nothing uses any more: {}", deleted.size(), deleted);
+            }
+            return deleted;
+        } finally {
+            blobUse.writeLock().unlock();
+        }
     }
 
     /** The unix socket of the guest's serial console (where the node agent's console hub connects). */

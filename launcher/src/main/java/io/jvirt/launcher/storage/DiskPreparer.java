@@ -155,6 +155,11 @@ public final class DiskPreparer {
     }
 
     /** Removes the VMI directory with all prepared disks and ISOs. */
+    /** The image store containerDisks come from. */
+    public ImageStore store() {
+        return images.store();
+    }
+
     public void cleanup(Path vmiDir) {
         try {
             CloudInitIsoBuilder.deleteTree(vmiDir);

@@ -186,4 +186,20 @@ class VmiRuntimeIT {
         assertThat(runtime.status("it", "killme")).isEmpty();
         assertThat(started.vmiDir()).doesNotExist();
     }
+
+    @Test
+    void anImageImportedAgainKeepsItsOldBlobUntilItsLastGuestIsGone() throws Exception {
+        String ref = "registry.example/jvirt/test-guest";
+        Path oldBlob = images.resolve(ref).orElseThrow();
+        runtime.start(vmi("prune-me"), SECRETS);
+        images.importImage(ref, testGuest().resolve("disk.qcow2"));
+        Path newBlob = images.resolve(ref).orElseThrow();
+        assertThat(newBlob).isNotEqualTo(oldBlob);
+        assertThat(runtime.pruneImages()).as("the running guest's overlay is backed by the old blob").isEmpty();
+        assertThat(oldBlob).exists();
+        runtime.kill("it", "prune-me");
+        runtime.cleanup("it", "prune-me");
+        assertThat(oldBlob).as("its last guest is gone").doesNotExist();
+        assertThat(newBlob).exists();
+    }
 }
