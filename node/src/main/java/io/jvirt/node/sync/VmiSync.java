@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.jvirt.controller.kube.Kind;
 import io.jvirt.controller.kube.KubeApi;
@@ -207,7 +206,10 @@ public final class VmiSync implements AutoCloseable {
         if (guest.isPresent()) {
             if (!fin) {
                 String mapped = PhaseMapping.phase(guest.get(), acpi(vmi));
-                writeStatus(vmi, mapped == null ? "Succeeded" : mapped, guest.get(), null);
+                if (!writeStatus(vmi, mapped == null ? "Succeeded" : mapped, guest.get(), null)) {
+                    // our copy of the VMI was stale: the final phase must be recorded before the guest's traces go
+                    return Duration.ofMillis(200);
+                }
             }
             runtime.cleanup(ns, name);
             hubs.close(ns, name);
@@ -238,7 +240,14 @@ public final class VmiSync implements AutoCloseable {
     }
 
     /** The phase, conditions, interfaces and guest OS the node reports (the agent parts from the poller). */
-    private void writeStatus(ObjectNode vmi, String phase, GuestRuntime.GuestStatus g, String failure) {
+    /**
+     * Writes the VMI's phase, conditions and guest information, if they changed, as a status patch guarded by the
+     * resourceVersion of {@code vmi}.
+     *
+     * @return false when the write was refused because {@code vmi} is no longer the current version (its informer
+     *         brings the newer one, which is reconciled again), true when written or nothing changed
+     */
+    private boolean writeStatus(ObjectNode vmi, String phase, GuestRuntime.GuestStatus g, String failure) {
         JsonNode status = vmi.path("status");
         ObjectNode patch = JsonNodeFactory.instance.objectNode();
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -279,18 +288,24 @@ public final class VmiSync implements AutoCloseable {
                 patch.set("guestOSInfo", GuestAgentMapping.guestOsInfo(a.osInfo()));
             }
         });
-        if (!phase.equals(status.path("phase").asText(""))) {
+        boolean transition = !phase.equals(status.path("phase").asText(""));
+        if (transition) {
             VmiPhases.transition(vmi, phase, patch);
             if (failure != null) {
                 patch.put("reason", failure);
             }
+        }
+        if (!transition && sameConditions(status.path("conditions"), arr)
+                && unchanged(patch, status, "interfaces") && unchanged(patch, status, "guestOSInfo")) {
+            return true;
+        }
+        if (!patchStatus(vmi, patch)) {
+            return false;
+        }
+        if (transition) {
             LOG.info("VMI {}/{}: {} → {}", KubeApi.ns(vmi), KubeApi.name(vmi), status.path("phase").asText(""), phase);
         }
-        if (patch.path("phase").isMissingNode() && sameConditions(status.path("conditions"), arr)
-                && unchanged(patch, status, "interfaces") && unchanged(patch, status, "guestOSInfo")) {
-            return;
-        }
-        patchStatus(vmi, patch);
+        return true;
     }
 
     private void syncFailure(ObjectNode vmi, String reason, String message) {
@@ -356,14 +371,14 @@ public final class VmiSync implements AutoCloseable {
         return true;
     }
 
-    private void patchStatus(ObjectNode vmi, ObjectNode patch) {
-        try {
-            api.patchStatus(Kind.VIRTUAL_MACHINE_INSTANCE, KubeApi.ns(vmi), KubeApi.name(vmi), patch);
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
-            }
-        }
+    /**
+     * A status patch that applies only to the version {@code vmi} is (whole arrays such as the conditions are
+     * replaced, so a write from a stale copy would drop what others wrote since).
+     *
+     * @return false when refused: the VMI changed meanwhile, or is gone
+     */
+    private boolean patchStatus(ObjectNode vmi, ObjectNode patch) {
+        return api.patchStatusIfUnchanged(Kind.VIRTUAL_MACHINE_INSTANCE, vmi, patch).isPresent();
     }
 
     /** Whether the guest of a VMI is still running on this node (the pod runner waits for it before a pod goes). */
