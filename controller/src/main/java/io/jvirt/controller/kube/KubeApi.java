@@ -108,7 +108,7 @@ public final class KubeApi {
             return Optional.of(tree(ops(kind, ns(current)).withName(name(current)).subresource("status")
                     .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString())));
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 409 || e.getCode() == 404) {
+            if (raced(e)) {
                 return Optional.empty();
             }
             throw e;
@@ -139,11 +139,7 @@ public final class KubeApi {
         if (!had) {
             return false;
         }
-        com.fasterxml.jackson.databind.node.ArrayNode ops = JSON.createArrayNode();
-        ObjectNode test = ops.addObject();
-        test.put("op", "test");
-        test.put("path", "/metadata/resourceVersion");
-        test.put("value", obj.path("metadata").path("resourceVersion").asText());
+        com.fasterxml.jackson.databind.node.ArrayNode ops = opsIfUnchanged(obj);
         ObjectNode replace = ops.addObject();
         replace.put("op", "replace");
         replace.put("path", "/metadata/finalizers");
@@ -152,11 +148,32 @@ public final class KubeApi {
             jsonPatch(kind, ns(obj), name(obj), ops);
             return true;
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 404 || e.getCode() == 409 || e.getCode() == 422) {
+            if (raced(e)) {
                 return false;
             }
             throw e;
         }
+    }
+
+    /**
+     * The start of a JSON patch (RFC 6902) that applies only to the version of {@code obj} it was computed from: a
+     * {@code test} of its resourceVersion. Add the changes after it.
+     */
+    public static com.fasterxml.jackson.databind.node.ArrayNode opsIfUnchanged(JsonNode obj) {
+        com.fasterxml.jackson.databind.node.ArrayNode ops = JSON.createArrayNode();
+        ObjectNode test = ops.addObject();
+        test.put("op", "test");
+        test.put("path", "/metadata/resourceVersion");
+        test.put("value", obj.path("metadata").path("resourceVersion").asText());
+        return ops;
+    }
+
+    /**
+     * Whether a write guarded by a resourceVersion failed because the object changed meanwhile (409; 422 for a failed
+     * JSON patch test) or is gone (404): the informer brings the new state and the caller looks again.
+     */
+    public static boolean raced(KubernetesClientException e) {
+        return e.getCode() == 404 || e.getCode() == 409 || e.getCode() == 422;
     }
 
     /**

@@ -195,11 +195,7 @@ public final class VmController implements AutoCloseable {
      * cache) can neither be lost nor brought back. On a race nothing is written and the VM is looked at again.
      */
     private void clearRequests(ObjectNode vm, ArrayNode remaining) {
-        ArrayNode ops = JsonNodeFactory.instance.arrayNode();
-        ObjectNode test = ops.addObject();
-        test.put("op", "test");
-        test.put("path", "/metadata/resourceVersion");
-        test.put("value", vm.path("metadata").path("resourceVersion").asText());
+        ArrayNode ops = KubeApi.opsIfUnchanged(vm);
         ObjectNode change = ops.addObject();
         change.put("path", "/status/stateChangeRequests");
         if (remaining.isEmpty()) {
@@ -211,7 +207,7 @@ public final class VmController implements AutoCloseable {
         try {
             api.jsonPatchStatus(Kind.VIRTUAL_MACHINE, KubeApi.ns(vm), KubeApi.name(vm), ops);
         } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 409 && e.getCode() != 422) {
+            if (!KubeApi.raced(e)) {
                 throw e;
             }
             loop.enqueueAfter(KubeApi.ns(vm), KubeApi.name(vm), Duration.ofMillis(200));
