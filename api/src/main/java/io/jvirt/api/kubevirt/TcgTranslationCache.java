@@ -1,7 +1,5 @@
 package io.jvirt.api.kubevirt;
 
-import java.util.Optional;
-
 /**
  * Size of QEMU's TCG translation cache for a guest that runs under software emulation (no KVM).
  *
@@ -42,7 +40,7 @@ public final class TcgTranslationCache {
      */
     public static long bytes(long guestMemoryBytes, String annotation) {
         if (annotation != null) {
-            return parse(annotation).orElseThrow();
+            return parse(annotation);
         }
         long share = Math.max(0, guestMemoryBytes) / 8;
         return Math.min(MAX, Math.max(MIN, share / MI * MI));
@@ -53,8 +51,12 @@ public final class TcgTranslationCache {
         return bytes(guestMemoryBytes, annotation) / MI;
     }
 
-    /** Checks an annotation value; the error message names the annotation and the accepted range. */
-    public static Optional<Long> parse(String annotation) {
+    /**
+     * An annotation value in bytes, rounded down to whole MiB.
+     *
+     * @throws IllegalArgumentException naming the annotation and the accepted range
+     */
+    public static long parse(String annotation) {
         String where = "metadata.annotations[" + ANNOTATION + "]";
         Quantity q = Quantity.tryParse(annotation).orElseThrow(() -> new IllegalArgumentException(where
                 + ": '" + annotation + "' is not a quantity; use a size such as 64Mi"));
@@ -62,6 +64,6 @@ public final class TcgTranslationCache {
         if (bytes < ANNOTATION_MIN || bytes > ANNOTATION_MAX) {
             throw new IllegalArgumentException(where + ": " + annotation + " is out of range; use 4Mi to 1Gi");
         }
-        return Optional.of(bytes / MI * MI);
+        return bytes / MI * MI;
     }
 }

@@ -154,6 +154,26 @@ public final class VmiRuntime {
         if (existing.isPresent()) {
             hypervisor.undefine(domain);
         }
+        String xml = writeDomain(vmi, secrets, pinning, dir, sockets);
+        String defined = hypervisor.define(xml);
+        if (!defined.equals(domain)) {
+            LOG.warn("VMI {}/{}: converter named the domain {}, expected {}", namespace, name, defined, domain);
+            domain = defined;
+        }
+        hypervisor.start(domain);
+        DomainStatus status = hypervisor.status(domain).orElseThrow(() ->
+                new HypervisorException("domain vanished right after start"));
+        LOG.info("VMI {}/{} started as {} ({})", namespace, name, domain, status.describe());
+        return started(domain, dir, sockets, vmi, status, false);
+    }
+
+    /**
+     * Prepares the VMI's disks, seed and firmware files in {@code dir}, converts it and writes {@code vmi.json} and
+     * {@code domain.xml} there; returns the domain XML. Holds {@link #blobUse} shared throughout, so the image blobs
+     * behind new overlays are on record in {@code domain.xml} before {@link #pruneImages} can look.
+     */
+    private String writeDomain(ObjectNode vmi, Function<String, Map<String, String>> secrets, Pinning pinning,
+                               Path dir, Sockets sockets) {
         blobUse.readLock().lock();
         try {
             Files.createDirectories(dir);
@@ -188,24 +208,13 @@ public final class VmiRuntime {
             Files.writeString(dir.resolve("vmi.json"), JSON.writerWithDefaultPrettyPrinter()
                     .writeValueAsString(vmi));
             Files.writeString(dir.resolve("domain.xml"), xml);
-            blobUse.readLock().unlock();
-            String defined = hypervisor.define(xml);
-            if (!defined.equals(domain)) {
-                LOG.warn("VMI {}/{}: converter named the domain {}, expected {}", namespace, name, defined, domain);
-                domain = defined;
-            }
-            hypervisor.start(domain);
-            DomainStatus status = hypervisor.status(domain).orElseThrow(() ->
-                    new HypervisorException("domain vanished right after start"));
-            LOG.info("VMI {}/{} started as {} ({})", namespace, name, domain, status.describe());
-            return started(domain, dir, sockets, vmi, status, false);
+            return xml;
         } catch (IOException e) {
-            throw new StorageException("VMI " + namespace + "/" + name + ": cannot prepare " + dir + ": "
+            throw new StorageException("VMI " + vmi.path("metadata").path("namespace").asText("default") + "/"
+                    + vmi.path("metadata").path("name").asText("") + ": cannot prepare " + dir + ": "
                     + e.getMessage(), e);
         } finally {
-            if (blobUse.getReadHoldCount() > 0) {
-                blobUse.readLock().unlock();
-            }
+            blobUse.readLock().unlock();
         }
     }
 
